@@ -1,0 +1,130 @@
+/**
+ * The connector contract. A connector discovers, revokes and verifies the trust artifacts of one
+ * provider instance. It never retries, sleeps, stores or schedules: the engine owns all of that.
+ * Failures are thrown as `SeverError`s whose `retryable` / `retryAfterMs` tell the engine what to do.
+ *
+ * Every connector lives in `src/connectors/<kind>/` with the same files:
+ * `manifest.ts`, `client.ts` (the only file that talks to the provider), `discover.ts`,
+ * `revoke.ts`, `verify.ts`, and `index.ts` exporting a {@link ConnectorModule}.
+ * Every connector passes the shared conformance suite in `test/conformance/`.
+ */
+import type { z } from 'zod';
+import type { Clock } from '../core/clock.ts';
+import type { ArtifactHandle, ArtifactKind, DiscoveredArtifact } from '../core/model.ts';
+
+/** What survives a revocation of this kind, and what compensates for it. */
+export interface Residue {
+  what: string;
+  compensatingAction: string;
+}
+
+/** How one artifact kind is handled by a connector. */
+export interface ArtifactCapability {
+  kind: ArtifactKind;
+  /** How discovery finds it (e.g. "GET /admin/realms/{realm}/users/{id}/sessions"). */
+  discover: string;
+  revoke: {
+    /** The revocation path, e.g. "admin-api:DELETE /sessions/{id}" or "rfc7009". */
+    method: string;
+    /** False when the provider cannot revoke one artifact of this kind alone. */
+    selective: boolean;
+    /** What the plan does instead when not selective (e.g. "await expiry", "rotate signing key"). */
+    fallback?: string;
+  };
+  /** The independent verification paths, none equal to the revoke method. */
+  verify: string[];
+  /** Provider permissions (scopes, roles) needed for discover, revoke and verify. */
+  permissions: string[];
+  residue: Residue[];
+  /** How long after an acknowledged revoke the provider documents or is observed to be dead by. */
+  expectedDeadByMs: number;
+}
+
+/** Static, checked-at-registration description of a connector kind. */
+export interface ConnectorManifest {
+  kind: string;
+  /** Manifest format version. */
+  version: 1;
+  title: string;
+  description: string;
+  artifacts: ArtifactCapability[];
+  /** Default concurrency and rate budget toward one provider instance; config may lower them. */
+  limits: {
+    concurrency: number;
+    rate?: { limit: number; windowMs: number };
+  };
+  /** Verification polling: interval between polls and the deadline after the revoke. */
+  verifyPolicy: { pollIntervalMs: number; deadlineMs: number };
+}
+
+/** Services a connector may use. No storage, no timers. */
+export interface ConnectorDeps {
+  clock: Clock;
+  /** Resolves a credential reference (`env:NAME` / `file:/path`) to its value. Never log the value. */
+  resolveSecret(ref: string): Promise<string>;
+  fetch: typeof globalThis.fetch;
+}
+
+/** The subject as seen by one connector: its id in that provider. */
+export interface SubjectRef {
+  id: string;
+  handle: string;
+}
+
+export type RevokeStatus =
+  /** The provider acknowledged the revocation (not evidence of death). */
+  | 'revoked'
+  /** The provider says it was already gone: idempotent success. */
+  | 'already_revoked'
+  /** The provider queued it (async acknowledgement). */
+  | 'accepted';
+
+export interface RevokeOutcome {
+  status: RevokeStatus;
+  /** The path used, equal to the manifest's revoke.method for this kind. */
+  method: string;
+  /** Secret-free summary of what was sent and received, hashed into the ledger. */
+  request: Record<string, unknown>;
+  response: { status?: number; body?: unknown };
+}
+
+export type Verdict =
+  /** An independent path proved it no longer works. */
+  | 'dead'
+  /** It still works (or the provider still lists it as active). */
+  | 'live'
+  /** It could not be revoked, and it is now past its expiry, proved by an independent path. */
+  | 'expired';
+
+export interface VerifyCheck {
+  /** The path, e.g. "rfc7662-introspection", "refresh-replay", "userinfo", "admin-relist". */
+  path: string;
+  result: 'dead' | 'live' | 'expired';
+  /** Secret-free observation (HTTP status, `active` flag, error code). Hashed into the ledger. */
+  observed: Record<string, unknown>;
+}
+
+export interface VerifyObservation {
+  verdict: Verdict;
+  checks: VerifyCheck[];
+}
+
+/** A configured connector instance (`kind:instance`). */
+export interface Connector {
+  readonly name: string;
+  readonly manifest: ConnectorManifest;
+  /** Lists every live artifact of the subject. Repeatable: same provider state, same result. */
+  discover(subject: SubjectRef): Promise<DiscoveredArtifact[]>;
+  /** Revokes one artifact. Idempotent: a second call answers `already_revoked`, never an error. */
+  revoke(artifact: ArtifactHandle): Promise<RevokeOutcome>;
+  /** Observes the artifact through a path other than the revoke path. Never mutates the provider. */
+  verify(artifact: ArtifactHandle): Promise<VerifyObservation>;
+}
+
+/** What each connector folder's index.ts exports. */
+export interface ConnectorModule<S extends z.ZodType = z.ZodType> {
+  manifest: ConnectorManifest;
+  /** Schema of the instance's `settings` block in sever.yaml. */
+  settingsSchema: S;
+  create(name: string, settings: z.infer<S>, deps: ConnectorDeps): Connector;
+}
