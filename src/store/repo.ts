@@ -1,0 +1,155 @@
+/**
+ * Queries the engine uses, written once against drizzle's Postgres core so they run unchanged on
+ * PGlite and PostgreSQL. Every function takes the database or a transaction.
+ */
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { SeverError } from '../core/errors.ts';
+import { artifacts, exceptions, incidents, ledgerEntries, meta, rateWindows, signoffs, steps } from './schema.ts';
+import type { DbOrTx } from './types.ts';
+
+export type IncidentRow = typeof incidents.$inferSelect;
+export type ArtifactRow = typeof artifacts.$inferSelect;
+export type StepRow = typeof steps.$inferSelect;
+export type NewArtifactRow = typeof artifacts.$inferInsert;
+export type NewStepRow = typeof steps.$inferInsert;
+
+export async function insertIncident(db: DbOrTx, row: typeof incidents.$inferInsert): Promise<void> {
+  await db.insert(incidents).values(row);
+}
+
+export async function getIncident(db: DbOrTx, id: string, forUpdate = false): Promise<IncidentRow> {
+  const q = db.select().from(incidents).where(eq(incidents.id, id));
+  const [row] = forUpdate ? await q.for('update') : await q;
+  if (!row) throw new SeverError('ERR_INCIDENT_NOT_FOUND', `no incident ${id}`, { details: { incidentId: id } });
+  return row;
+}
+
+export async function listIncidents(db: DbOrTx): Promise<IncidentRow[]> {
+  return db.select().from(incidents).orderBy(desc(incidents.openedAt));
+}
+
+export async function updateIncident(db: DbOrTx, id: string, patch: Partial<typeof incidents.$inferInsert>): Promise<void> {
+  await db.update(incidents).set(patch).where(eq(incidents.id, id));
+}
+
+/** Inserts artifacts not yet known (same incident, connector, kind, externalId); returns those inserted. */
+export async function insertArtifacts(db: DbOrTx, rows: NewArtifactRow[]): Promise<ArtifactRow[]> {
+  if (rows.length === 0) return [];
+  const out: ArtifactRow[] = [];
+  for (let i = 0; i < rows.length; i += 500) {
+    out.push(...(await db.insert(artifacts).values(rows.slice(i, i + 500)).onConflictDoNothing().returning()));
+  }
+  return out;
+}
+
+export async function listArtifacts(db: DbOrTx, incidentId: string): Promise<ArtifactRow[]> {
+  return db.select().from(artifacts).where(eq(artifacts.incidentId, incidentId)).orderBy(asc(artifacts.createdAt), asc(artifacts.id));
+}
+
+export async function getArtifact(db: DbOrTx, id: string): Promise<ArtifactRow> {
+  const [row] = await db.select().from(artifacts).where(eq(artifacts.id, id));
+  if (!row) throw new SeverError('ERR_ARTIFACT_NOT_FOUND', `no artifact ${id}`, { details: { artifactId: id } });
+  return row;
+}
+
+export async function updateArtifact(db: DbOrTx, id: string, patch: Partial<NewArtifactRow>): Promise<void> {
+  await db.update(artifacts).set(patch).where(eq(artifacts.id, id));
+}
+
+export async function updateArtifacts(db: DbOrTx, ids: string[], patch: Partial<NewArtifactRow>): Promise<void> {
+  for (let i = 0; i < ids.length; i += 1000) await db.update(artifacts).set(patch).where(inArray(artifacts.id, ids.slice(i, i + 1000)));
+}
+
+/** Records step intents; an existing idempotency key is left as it is. Returns the steps inserted. */
+export async function insertSteps(db: DbOrTx, rows: NewStepRow[]): Promise<StepRow[]> {
+  if (rows.length === 0) return [];
+  const out: StepRow[] = [];
+  for (let i = 0; i < rows.length; i += 500) {
+    out.push(...(await db.insert(steps).values(rows.slice(i, i + 500)).onConflictDoNothing().returning()));
+  }
+  return out;
+}
+
+export async function getStep(db: DbOrTx, id: string): Promise<StepRow | undefined> {
+  const [row] = await db.select().from(steps).where(eq(steps.id, id));
+  return row;
+}
+
+export async function getStepByKey(db: DbOrTx, key: string): Promise<StepRow | undefined> {
+  const [row] = await db.select().from(steps).where(eq(steps.idempotencyKey, key));
+  return row;
+}
+
+export async function updateStep(db: DbOrTx, id: string, patch: Partial<NewStepRow>): Promise<void> {
+  await db.update(steps).set(patch).where(eq(steps.id, id));
+}
+
+export async function listSteps(db: DbOrTx, incidentId: string, state?: string): Promise<StepRow[]> {
+  const where = state ? and(eq(steps.incidentId, incidentId), eq(steps.state, state)) : eq(steps.incidentId, incidentId);
+  return db.select().from(steps).where(where).orderBy(asc(steps.createdAt));
+}
+
+export async function countOpenSteps(db: DbOrTx, incidentId: string): Promise<number> {
+  const [r] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(steps)
+    .where(and(eq(steps.incidentId, incidentId), eq(steps.state, 'pending')));
+  return r?.n ?? 0;
+}
+
+export async function insertLedgerEntry(db: DbOrTx, row: typeof ledgerEntries.$inferInsert): Promise<void> {
+  await db.insert(ledgerEntries).values(row);
+}
+
+export async function listLedger(db: DbOrTx, incidentId: string): Promise<unknown[]> {
+  const rows = await db.select({ entry: ledgerEntries.entry }).from(ledgerEntries).where(eq(ledgerEntries.incidentId, incidentId)).orderBy(asc(ledgerEntries.seq));
+  return rows.map((r) => r.entry);
+}
+
+export async function lastLedgerEntry(db: DbOrTx, incidentId: string): Promise<unknown | undefined> {
+  const [r] = await db.select({ entry: ledgerEntries.entry }).from(ledgerEntries).where(eq(ledgerEntries.incidentId, incidentId)).orderBy(desc(ledgerEntries.seq)).limit(1);
+  return r?.entry;
+}
+
+export async function upsertSignoff(db: DbOrTx, row: typeof signoffs.$inferInsert): Promise<void> {
+  await db.insert(signoffs).values(row).onConflictDoUpdate({ target: [signoffs.incidentId, signoffs.role, signoffs.person], set: { at: row.at, record: row.record } });
+}
+
+export async function listSignoffs(db: DbOrTx, incidentId: string): Promise<(typeof signoffs.$inferSelect)[]> {
+  return db.select().from(signoffs).where(eq(signoffs.incidentId, incidentId)).orderBy(asc(signoffs.at));
+}
+
+export async function deleteSignoffs(db: DbOrTx, incidentId: string): Promise<void> {
+  await db.delete(signoffs).where(eq(signoffs.incidentId, incidentId));
+}
+
+export async function upsertException(db: DbOrTx, row: typeof exceptions.$inferInsert): Promise<void> {
+  await db.insert(exceptions).values(row).onConflictDoUpdate({ target: [exceptions.incidentId, exceptions.artifactId], set: { record: row.record } });
+}
+
+export async function listExceptions(db: DbOrTx, incidentId: string): Promise<(typeof exceptions.$inferSelect)[]> {
+  return db.select().from(exceptions).where(eq(exceptions.incidentId, incidentId));
+}
+
+/**
+ * Takes one unit of a fixed-window rate budget. Returns 0 when taken, otherwise the milliseconds
+ * until the next window. One row per (key, window) shared by every worker on the database.
+ */
+export async function takeRateBudget(db: DbOrTx, key: string, limit: number, windowMs: number, now: number): Promise<number> {
+  const windowStart = Math.floor(now / windowMs) * windowMs;
+  const rows = await db
+    .insert(rateWindows)
+    .values({ key, windowStart, n: 1 })
+    .onConflictDoUpdate({ target: [rateWindows.key, rateWindows.windowStart], set: { n: sql`${rateWindows.n} + 1` }, setWhere: sql`${rateWindows.n} < ${limit}` })
+    .returning({ n: rateWindows.n });
+  return rows.length === 1 ? 0 : windowStart + windowMs - now;
+}
+
+export async function getMeta<T>(db: DbOrTx, key: string): Promise<T | undefined> {
+  const [r] = await db.select().from(meta).where(eq(meta.key, key));
+  return r?.value as T | undefined;
+}
+
+export async function setMeta(db: DbOrTx, key: string, value: unknown): Promise<void> {
+  await db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } });
+}

@@ -1,0 +1,62 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openStore } from '../../src/store/open.ts';
+import * as repo from '../../src/store/repo.ts';
+import type { Connection } from '../../src/store/types.ts';
+import { createTestDatabase, DRIVERS, type TestDatabase } from '../support/databases.ts';
+
+for (const driver of DRIVERS) {
+  describe(`store on ${driver}`, () => {
+    let tdb: TestDatabase;
+    let conn: Connection;
+    before(async () => {
+      tdb = await createTestDatabase(driver);
+      conn = await openStore({ dataDir: tdb.dataDir, databaseUrl: tdb.databaseUrl });
+    });
+    after(async () => {
+      await conn?.close();
+      await tdb?.drop();
+    });
+
+    it('uses the requested driver', () => assert.equal(conn.driver, driver));
+
+    it('round-trips an incident and its artifacts, ignoring duplicates by identity', async () => {
+      await repo.insertIncident(conn.db, {
+        id: 'inc_1', state: 'open', subjectType: 'human', handle: 'alice', subject: { type: 'human', handle: 'alice', identifiers: {} },
+        openedBy: 'ir', openedAt: 1, updatedAt: 1,
+      });
+      const base = { incidentId: 'inc_1', connector: 'keycloak:lab', kind: 'idp-session', label: 's', status: 'discovered', createdAt: 2, updatedAt: 2 };
+      const first = await repo.insertArtifacts(conn.db, [{ ...base, id: 'art_1', externalId: 'S1' }, { ...base, id: 'art_2', externalId: 'S2' }]);
+      assert.equal(first.length, 2);
+      const again = await repo.insertArtifacts(conn.db, [{ ...base, id: 'art_3', externalId: 'S1' }]);
+      assert.equal(again.length, 0, 'same connector+kind+externalId is not inserted twice');
+      const all = await repo.listArtifacts(conn.db, 'inc_1');
+      assert.deepEqual(all.map((a) => a.externalId), ['S1', 'S2']);
+      await assert.rejects(repo.getIncident(conn.db, 'nope'), { code: 'ERR_INCIDENT_NOT_FOUND' });
+    });
+
+    it('records a step intent once per idempotency key', async () => {
+      const row = { incidentId: 'inc_1', artifactId: 'art_1', type: 'revoke', state: 'pending', actor: 'bob', createdAt: 3, updatedAt: 3 };
+      assert.equal((await repo.insertSteps(conn.db, [{ ...row, id: 'st_1', idempotencyKey: 'revoke:art_1' }])).length, 1);
+      assert.equal((await repo.insertSteps(conn.db, [{ ...row, id: 'st_2', idempotencyKey: 'revoke:art_1' }])).length, 0);
+      assert.equal(await repo.countOpenSteps(conn.db, 'inc_1'), 1);
+    });
+
+    it('rolls back a failed transaction entirely', async () => {
+      await assert.rejects(
+        conn.db.transaction(async (tx) => {
+          await repo.updateIncident(tx, 'inc_1', { state: 'discovering' });
+          throw new Error('boom');
+        }),
+      );
+      assert.equal((await repo.getIncident(conn.db, 'inc_1')).state, 'open');
+    });
+
+    it('enforces a fixed-window rate budget exactly', async () => {
+      const taken = [];
+      for (let i = 0; i < 5; i++) taken.push(await repo.takeRateBudget(conn.db, 'p', 3, 1000, 10_100));
+      assert.deepEqual(taken, [0, 0, 0, 900, 900]);
+      assert.equal(await repo.takeRateBudget(conn.db, 'p', 3, 1000, 11_000), 0, 'a new window has a fresh budget');
+    });
+  });
+}
