@@ -41,6 +41,8 @@ export const ERROR_CATALOGUE = {
   ERR_LAB_FAILED: 'A lab peer could not be started.',
   ERR_DRILL_FAILED: 'The drill found an artifact that still works after containment, or a step failed.',
   ERR_INTERNAL: 'An unexpected internal failure; please report it with the incident id.',
+  ERR_CANONICAL_JSON: 'A value cannot be written as canonical JSON (RFC 8785): a non-finite number, undefined, a function, a lone surrogate, a cycle or a non-plain object; the details name the path.',
+  ERR_FILE_WRITE: 'A file (signing key, evidence bundle) could not be written; the message names the path and the system error.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
