@@ -1,0 +1,65 @@
+/**
+ * The built-in revocation policy. `docs/policy.md` shows it as YAML and explains each rule; a test
+ * keeps that block and this object identical.
+ */
+import type { Policy } from './policy.ts';
+
+/**
+ * Sensible defaults: everything an attacker can use right now is revoked immediately; changes
+ * that can break other people or production (signing keys, service-account bindings) are
+ * scheduled rotations; device registrations are validated with the subject before removal.
+ * Rules without an `action` revoke, or await expiry when the provider cannot revoke selectively.
+ */
+export const DEFAULT_POLICY: Policy = {
+  version: 1,
+  rules: [
+    {
+      id: 'sessions',
+      match: { kind: ['idp-session', 'app-session', 'trusted-browser'] },
+      tier: 'immediate',
+      reason: 'A live session or remembered browser is a foothold in use now; ending it costs the real user one sign-in.',
+    },
+    {
+      id: 'tokens',
+      match: { kind: ['refresh-token', 'offline-token', 'access-token'] },
+      tier: 'immediate',
+      reason: 'Tokens act without a session and refresh or offline tokens survive a password reset.',
+    },
+    {
+      id: 'grants',
+      match: { kind: ['oauth-grant', 'delegated-tool-grant'] },
+      tier: 'immediate',
+      reason: 'A grant mints new tokens, and a delegated tool grant lets an agent act as the subject; revoke the source.',
+    },
+    {
+      id: 'standing-credentials',
+      match: { kind: ['api-key', 'ssh-certificate'] },
+      tier: 'immediate',
+      reason: 'Long-lived credentials work from anywhere without MFA.',
+    },
+    {
+      id: 'signing-keys',
+      match: { kind: 'signing-key' },
+      tier: 'scheduled-rotation',
+      reason: 'Rotating a signing key invalidates everything it signed, for every subject; schedule it with the key owners.',
+    },
+    {
+      id: 'service-account-bindings',
+      match: { kind: 'service-account-binding' },
+      tier: 'scheduled-rotation',
+      reason: 'Removing a binding can stop production workloads; rotate it with the owning team.',
+    },
+    {
+      id: 'device-registrations',
+      match: { kind: 'device-registration' },
+      tier: 'post-incident-validation',
+      action: 'validate',
+      reason: 'A registered device is not a credential by itself; confirm with the subject whether it is theirs before removing it.',
+    },
+  ],
+  default: {
+    tier: 'immediate',
+    action: 'revoke',
+    reason: 'No rule matched: contain first, review afterwards.',
+  },
+};
