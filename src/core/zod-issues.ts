@@ -84,8 +84,11 @@ function describe(issue: Issue, prefix: readonly PathKey[], input: unknown): Fie
       }
       return [{ path: formatPath(path), message: issue.message }];
     }
-    case 'invalid_format':
-      return [{ path: formatPath(path), message: `expected ${issue.format}${found(input, path)}` }];
+    case 'invalid_format': {
+      // A regex check carries the schema's own message ("expected a name of …"); others name the format.
+      const expected = issue.format === 'regex' ? issue.message : `expected ${issue.format === 'datetime' ? 'an ISO 8601 date-time' : issue.format}`;
+      return [{ path: formatPath(path), message: `${expected}${found(input, path)}` }];
+    }
     default:
       return [{ path: formatPath(path), message: issue.message }];
   }
