@@ -1,0 +1,56 @@
+/**
+ * The closure gate's finding codes. These are not errors: they are the items a refused close lists
+ * (the error is `ERR_CLOSE_REFUSED`, whose details carry them). `docs/errors.md` lists them too, and
+ * a test keeps that table and this catalogue identical.
+ */
+export const CLOSURE_CATALOGUE = {
+  WRONG_STATE: {
+    meaning: 'The incident is not in a state it can close from.',
+    todo: 'Finish containment and verification so the incident reaches awaiting-signoff.',
+  },
+  MISSING_EVIDENCE: {
+    meaning: 'An artifact has not been proved dead or expired by independent verification.',
+    todo: 'Run contain and verify for the incident.',
+  },
+  STILL_LIVE: {
+    meaning: 'Verification found the artifact still working after containment.',
+    todo: 'Revoke it another way (or through the compensating action), then verify; or the IR lead grants an exception.',
+  },
+  REVOKE_FAILED: {
+    meaning: 'The revocation of an artifact failed permanently.',
+    todo: 'Fix the cause (permissions, provider state) and revoke again, or the IR lead grants an exception.',
+  },
+  RESIDUAL_EXPOSURE: {
+    meaning: 'An artifact cannot be revoked selectively and stays usable until it expires.',
+    todo: 'Verify it expired after its expiry time, or the IR lead grants an exception.',
+  },
+  EXCEPTION_EXPIRED: {
+    meaning: 'An exception for an unproved artifact has expired and no longer counts.',
+    todo: 'Prove the artifact dead or expired, or the IR lead grants a new exception.',
+  },
+  EXCEPTION_INVALID: {
+    meaning: 'An exception does not count: not granted by an IR lead, no reason, or no valid expiry.',
+    todo: 'An IR lead grants the exception again with a reason and a future expiry.',
+  },
+  MISSING_SIGNOFF: {
+    meaning: 'A required role has no sign-off from a person holding it in the runbook.',
+    todo: 'A holder of the role signs off; check the runbook if nobody can.',
+  },
+  NOT_IR_LEAD: {
+    meaning: 'The person closing the incident does not hold ir-lead.',
+    todo: 'An IR lead named in the runbook closes the incident.',
+  },
+  SOLE_EXECUTOR: {
+    meaning: 'The person closing is the only person who ran the revocations.',
+    todo: 'Another IR lead closes the incident.',
+  },
+  SELF_SIGNOFF: {
+    meaning: 'Every sign-off was given by the only person who ran the revocations.',
+    todo: 'Another holder of a required role signs off.',
+  },
+} as const satisfies Record<string, { meaning: string; todo: string }>;
+
+export type ClosureCode = keyof typeof CLOSURE_CATALOGUE;
+
+/** Every closure code, in catalogue order. */
+export const CLOSURE_CODES = Object.keys(CLOSURE_CATALOGUE) as ClosureCode[];

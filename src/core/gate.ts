@@ -1,0 +1,149 @@
+/**
+ * The closure gate. An incident closes only when every artifact is proved dead or expired (or
+ * covered by a live exception from the IR lead), every required role has signed off, the person
+ * closing holds `ir-lead`, and the work was not done, approved and closed by one person alone.
+ *
+ * {@link evaluateClosure} is pure and returns every missing item at once, in a stable order, so a
+ * refused close tells people the whole remaining work rather than one item per attempt.
+ */
+import { CLOSURE_CATALOGUE, type ClosureCode } from './closure-codes.ts';
+import { exceptionProblems, type ExceptionGrant } from './exception.ts';
+import type { IncidentState } from './incident-state.ts';
+import { TERMINAL_PROOF, type ArtifactKind, type ArtifactStatus } from './model.ts';
+import { holdsRole, requiredSignoffs, type Runbook } from './runbook.ts';
+
+export { CLOSURE_CATALOGUE, CLOSURE_CODES, type ClosureCode } from './closure-codes.ts';
+export { exceptionProblems, validateException, type ExceptionGrant, type ExceptionProblem } from './exception.ts';
+export { roleHolders, validateSignoff } from './signoff.ts';
+
+/** An artifact as the gate sees it. */
+export interface GateArtifact {
+  id: string;
+  /** Secret-free, human-readable description. */
+  label: string;
+  connector: string;
+  kind: ArtifactKind;
+  status: ArtifactStatus;
+  /** ISO 8601. */
+  expiresAt?: string;
+}
+
+export interface GateSignoff {
+  role: string;
+  person: string;
+  /** ISO 8601. */
+  at: string;
+}
+
+export interface ClosureInput {
+  incident: { state: IncidentState };
+  artifacts: GateArtifact[];
+  exceptions: ExceptionGrant[];
+  signoffs: GateSignoff[];
+  runbook: Runbook;
+  /** Connector instance names the incident touched; decides which app owners must sign. */
+  incidentConnectors: string[];
+  /** The people who ran contain / revoke for this incident. */
+  executors: string[];
+  /** The person asking to close. */
+  closer: string;
+  /** Milliseconds since the epoch. */
+  now: number;
+}
+
+/** One thing that stands between the incident and its closure. */
+export interface MissingItem {
+  code: ClosureCode;
+  /** What is missing and what to do about it. */
+  message: string;
+  artifactId?: string;
+  role?: string;
+  person?: string;
+}
+
+export type ClosureVerdict = { ok: true } | { ok: false; missing: MissingItem[] };
+
+/**
+ * Decides whether an incident may close.
+ *
+ * Order of the missing items: state; then each artifact in input order (its status, then each
+ * exception that does not count); then each required role without a valid sign-off; then the
+ * closer's role; then separation of duties.
+ *
+ * @param input The incident's state, artifacts, exceptions, sign-offs, runbook and people.
+ * @returns `{ ok: true }`, or `{ ok: false, missing }` listing every missing item.
+ */
+export function evaluateClosure(input: ClosureInput): ClosureVerdict {
+  const { runbook, now, closer } = input;
+  const missing: MissingItem[] = [];
+
+  const unproved = input.artifacts.filter((a) => !TERMINAL_PROOF.includes(a.status));
+  const state = input.incident.state;
+  if (state !== 'awaiting-signoff' && !(state === 'verifying' && unproved.length === 0)) {
+    const detail =
+      state === 'verifying'
+        ? `is verifying and ${unproved.length} artifact(s) are not proved dead or expired; it closes from verifying only when every artifact is proved, otherwise from awaiting-signoff`
+        : `is "${state}"; it closes only from awaiting-signoff, or from verifying once every artifact is proved`;
+    missing.push({ code: 'WRONG_STATE', message: `The incident ${detail}.` });
+  }
+
+  for (const artifact of unproved) {
+    const own = input.exceptions.filter((e) => e.artifactId === artifact.id);
+    const checked = own.map((e) => ({ e, problems: exceptionProblems(runbook, e, now) }));
+    if (checked.some((c) => c.problems.length === 0)) continue;
+    missing.push(statusItem(artifact));
+    for (const { e, problems } of checked) {
+      for (const p of problems) {
+        missing.push({ code: p.code, artifactId: artifact.id, person: e.grantedBy, message: `The exception for ${describe(artifact)} does not count: ${p.message}.` });
+      }
+    }
+  }
+
+  const valid = input.signoffs.filter((s) => holdsRole(runbook, s.role, s.person));
+  const required = requiredSignoffs(runbook, input.incidentConnectors);
+  for (const role of required) {
+    if (valid.some((s) => s.role === role)) continue;
+    const invalid = input.signoffs.filter((s) => s.role === role).map((s) => s.person);
+    const note = invalid.length === 0 ? '' : ` (signed by ${invalid.join(', ')}, ${invalid.length === 1 ? 'who does' : 'who do'} not hold it)`;
+    missing.push({ code: 'MISSING_SIGNOFF', role, message: `No sign-off for ${role} by a person holding it in the runbook${note}.` });
+  }
+
+  if (!holdsRole(runbook, 'ir-lead', closer)) {
+    missing.push({ code: 'NOT_IR_LEAD', person: closer, message: `"${closer}" does not hold ir-lead in the runbook; only an IR lead may close an incident.` });
+  }
+
+  const executors = [...new Set(input.executors)];
+  const sole = executors.length === 1 ? executors[0] : undefined;
+  if (sole !== undefined && sole === closer) {
+    missing.push({ code: 'SOLE_EXECUTOR', person: closer, message: `"${closer}" alone ran the revocations and cannot also close the incident; another IR lead must close it.` });
+  }
+  if (sole !== undefined && valid.length > 0 && valid.every((s) => s.person === sole)) {
+    missing.push({ code: 'SELF_SIGNOFF', person: sole, message: `Every sign-off was given by "${sole}", who alone ran the revocations; another role holder must sign off.` });
+  }
+
+  return missing.length === 0 ? { ok: true } : { ok: false, missing };
+}
+
+function describe(a: GateArtifact): string {
+  return `${a.label} (${a.kind} on ${a.connector}, ${a.id})`;
+}
+
+function statusItem(a: GateArtifact): MissingItem {
+  const what = describe(a);
+  const item = (code: ClosureCode, message: string): MissingItem => ({ code, artifactId: a.id, message });
+  switch (a.status) {
+    case 'still-live':
+      return item('STILL_LIVE', `${what} still works: verification found it live after containment. Revoke it another way, or the IR lead grants an exception.`);
+    case 'residual':
+      return item(
+        'RESIDUAL_EXPOSURE',
+        `${what}: residual exposure until ${a.expiresAt ?? 'unknown'}. It cannot be revoked selectively; verify it expired after that time, or the IR lead grants an exception.`,
+      );
+    case 'failed':
+      return item('REVOKE_FAILED', `${what}: revocation failed permanently. Revoke it another way, or the IR lead grants an exception.`);
+    case 'revoked':
+      return item('MISSING_EVIDENCE', `${what} is revoked but not verified: an acknowledgement is not evidence. Run verify.`);
+    default:
+      return item('MISSING_EVIDENCE', `${what} is ${a.status}: it has not been revoked and verified yet. ${CLOSURE_CATALOGUE.MISSING_EVIDENCE.todo}`);
+  }
+}
