@@ -1,0 +1,95 @@
+/**
+ * The informative summary carried by an evidence bundle, and the checks that it agrees with the
+ * chain wherever the chain can say. The chain is the evidence; the summary is for reading, and a
+ * summary that claims more than the chain proves is refused.
+ */
+import { z } from 'zod';
+import { TERMINAL_PROOF } from '../core/model.ts';
+import type { Entry } from './entry.ts';
+import { introducedArtifactIds } from './payload-rules.ts';
+
+/** The incident state that means closed (src/core/incident-state.ts); `incident.closed` moves to it. */
+export const CLOSED_STATE = 'remediated';
+
+export const summarySchema = z.looseObject({
+  /** The incident state at export. */
+  state: z.string().min(1),
+  artifacts: z.array(z.looseObject({ id: z.string().min(1), kind: z.string().min(1), connector: z.string().min(1), status: z.string().min(1) })),
+  signoffs: z.array(z.looseObject({ role: z.string().min(1), person: z.string().min(1) })),
+});
+
+export interface SummaryArtifact {
+  id: string;
+  kind: string;
+  connector: string;
+  status: string;
+  [extra: string]: unknown;
+}
+
+export interface SummarySignoff {
+  role: string;
+  person: string;
+  [extra: string]: unknown;
+}
+
+/** What the exporter says about the incident; extra members are allowed and not checked. */
+export interface BundleSummary {
+  state: string;
+  artifacts: SummaryArtifact[];
+  signoffs: SummarySignoff[];
+  [extra: string]: unknown;
+}
+
+export interface SummaryProblem {
+  /** Where in the summary, e.g. `summary.artifacts[2].status`. */
+  path: string;
+  reason: string;
+  /** The entry that contradicts the summary, when there is one. */
+  index: number | null;
+  seq: number | null;
+  type: string | null;
+}
+
+/**
+ * The first disagreement between `summary` and a verified chain, or `undefined`. Checked: artifact
+ * ids are unique and each was introduced by an `artifact.discovered` or `artifact.added` entry; an
+ * artifact listed as `verified-dead` or `verified-expired` has that as the verdict of its last
+ * `artifact.verdict` entry; the state is `remediated` exactly when the last of `incident.closed` and
+ * `incident.reopened` is `incident.closed`; every sign-off has a `signoff.recorded` entry with the
+ * same role and person.
+ */
+export function checkSummary(summary: BundleSummary, entries: readonly Entry[]): SummaryProblem | undefined {
+  const introduced = new Set<string>();
+  const lastVerdict = new Map<string, Entry>();
+  let lastClosure: Entry | undefined;
+  const signed = new Set<string>();
+  for (const e of entries) {
+    if (e.type === 'artifact.discovered' || e.type === 'artifact.added') for (const id of introducedArtifactIds(e.payload)) introduced.add(id);
+    if (e.type === 'artifact.verdict') lastVerdict.set(String(e.payload.artifactId), e);
+    if (e.type === 'incident.closed' || e.type === 'incident.reopened') lastClosure = e;
+    if (e.type === 'signoff.recorded') signed.add(JSON.stringify([e.payload.role, e.payload.person]));
+  }
+  const problem = (path: string, reason: string, e?: Entry): SummaryProblem => ({ path, reason, index: e?.seq ?? null, seq: e?.seq ?? null, type: e?.type ?? null });
+
+  const seen = new Set<string>();
+  for (const [i, a] of summary.artifacts.entries()) {
+    const path = `summary.artifacts[${i}]`;
+    if (seen.has(a.id)) return problem(`${path}.id`, `artifact ${a.id} is listed twice`);
+    seen.add(a.id);
+    if (!introduced.has(a.id)) return problem(`${path}.id`, `artifact ${a.id} was never recorded as discovered or added`);
+    if ((TERMINAL_PROOF as readonly string[]).includes(a.status)) {
+      const v = lastVerdict.get(a.id);
+      if (v === undefined) return problem(`${path}.status`, `artifact ${a.id} is listed as ${a.status} but has no artifact.verdict entry`);
+      if (v.payload.verdict !== a.status) return problem(`${path}.status`, `artifact ${a.id} is listed as ${a.status} but its last verdict is ${String(v.payload.verdict)}`, v);
+    }
+  }
+  const closed = lastClosure?.type === 'incident.closed';
+  if ((summary.state === CLOSED_STATE) !== closed) {
+    const reason = closed ? `the chain closes the incident but the summary says ${summary.state}` : `the summary says ${CLOSED_STATE} but the chain ${lastClosure === undefined ? 'has no incident.closed entry' : 'reopened the incident after closing it'}`;
+    return problem('summary.state', reason, lastClosure);
+  }
+  for (const [i, s] of summary.signoffs.entries()) {
+    if (!signed.has(JSON.stringify([s.role, s.person]))) return problem(`summary.signoffs[${i}]`, `no signoff.recorded entry for ${s.person} as ${s.role}`);
+  }
+  return undefined;
+}
