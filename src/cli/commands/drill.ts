@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import type { Output } from '../output.ts';
+import type { GlobalOptions } from '../session.ts';
+
+type Run = (fn: (g: GlobalOptions, out: Output) => Promise<void>) => Promise<void>;
+
+export function registerDrill(program: Command, run: Run, _setCode: (c: number) => void): void {
+  program.command('drill').description('full containment drill against a real OpenID Connect provider on loopback')
+    .action(() => run(async (g, out) => {
+      const { runDrill } = await import('../../../lab/drill/run-drill.ts');
+      await runDrill(g, out);
+    }));
+}

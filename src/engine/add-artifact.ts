@@ -1,0 +1,63 @@
+import { SeverError } from '../core/errors.ts';
+import { transition, type IncidentState } from '../core/incident-state.ts';
+import { ARTIFACT_KINDS, type ArtifactKind } from '../core/model.ts';
+import { getIncident, insertArtifacts, updateIncident } from '../store/repo.ts';
+import type { EngineContext } from './context.ts';
+import { toRow } from './discover.ts';
+import { sha256Hex } from './secret-box.ts';
+
+export interface AddArtifactInput {
+  connector: string;
+  kind: string;
+  /** The artifact's value (a leaked token); held encrypted, evidence carries only its hash. */
+  value?: string;
+  /** The provider's id for it, when the value is not known. */
+  ref?: string;
+  label?: string;
+  expiresAt?: string;
+  revocable?: boolean;
+  actor: string;
+}
+
+/** Adds an artifact a connector cannot enumerate (found by a secret scanner, a leaked key). */
+export async function addArtifact(ctx: EngineContext, incidentId: string, input: AddArtifactInput): Promise<string> {
+  if (!ctx.connectors.has(input.connector)) {
+    throw new SeverError('ERR_CONNECTOR_UNKNOWN', `--connector ${input.connector}: not configured (configured: ${[...ctx.connectors.keys()].join(', ') || 'none'})`, { details: { connector: input.connector } });
+  }
+  if (!ARTIFACT_KINDS.includes(input.kind as ArtifactKind)) {
+    throw new SeverError('ERR_INPUT_INVALID', `--kind ${input.kind}: expected one of ${ARTIFACT_KINDS.join(', ')}`, { details: { field: 'kind' } });
+  }
+  const kinds = ctx.connectors.get(input.connector)!.manifest.artifacts.map((a) => a.kind);
+  if (!kinds.includes(input.kind as ArtifactKind)) {
+    throw new SeverError('ERR_INPUT_INVALID', `--kind ${input.kind}: connector ${input.connector} handles ${kinds.join(', ')}`, { details: { field: 'kind' } });
+  }
+  if ((input.value === undefined) === (input.ref === undefined)) {
+    throw new SeverError('ERR_INPUT_INVALID', 'exactly one of --value-file or --ref is required', { details: { field: 'value-file|ref' } });
+  }
+  if (input.value !== undefined && input.value.trim() === '') throw new SeverError('ERR_INPUT_INVALID', '--value-file: the file is empty', { details: { field: 'value-file' } });
+  const incident = await getIncident(ctx.db, incidentId);
+  const from = incident.state as IncidentState;
+  if (from !== 'planned' && from !== 'discovering' && from !== 'open') transition(from, 'planned');
+  const value = input.value?.trim();
+  const externalId = input.ref ?? `sha256:${sha256Hex(value!)}`;
+  const now = ctx.clock.now();
+  const id = ctx.ids.next('art');
+  const subject = incident.subject as { identifiers: Record<string, string>; handle: string };
+  const row = toRow(ctx, incidentId, input.connector, subject.identifiers[input.connector] ?? subject.handle, {
+    kind: input.kind as ArtifactKind, externalId, label: input.label ?? `${input.kind} added by ${input.actor}`,
+    ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}), ...(input.revocable === false ? { revocable: false } : {}),
+    ...(value !== undefined ? { secret: value } : {}),
+  }, id, now, 'added');
+  return ctx.db.transaction(async (tx) => {
+    const [inserted] = await insertArtifacts(tx, [row]);
+    if (!inserted) throw new SeverError('ERR_INPUT_INVALID', `this ${input.kind} is already part of incident ${incidentId}`, { details: { externalId } });
+    await ctx.ledger.append(tx, incidentId, 'artifact.added', input.actor, {
+      artifactId: id, connector: input.connector, kind: input.kind, externalId, label: row.label, secretHash: row.secretHash ?? null, source: 'added',
+    });
+    if (from !== 'planned' && from !== 'discovering' && from !== 'open') {
+      await updateIncident(tx, incidentId, { state: 'planned', updatedAt: now });
+      await ctx.ledger.append(tx, incidentId, 'incident.state-changed', input.actor, { from, to: 'planned', reason: 'artifact added' });
+    }
+    return id;
+  });
+}

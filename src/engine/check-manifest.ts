@@ -1,0 +1,22 @@
+import { SeverError } from '../core/errors.ts';
+import { ARTIFACT_KINDS } from '../core/model.ts';
+import type { ConnectorManifest } from '../connectors/contract.ts';
+
+/** Fails at registration, not at first use, when a manifest is incomplete or inconsistent. */
+export function checkManifest(m: ConnectorManifest): void {
+  const bad = (why: string) => {
+    throw new SeverError('ERR_CONNECTOR_MANIFEST', `connector kind ${m.kind}: ${why}`, { details: { kind: m.kind } });
+  };
+  if (m.version !== 1) bad(`manifest version ${String(m.version)} is not supported`);
+  if (!m.artifacts.length) bad('declares no artifact kinds');
+  if (!(m.limits.concurrency > 0)) bad('limits.concurrency must be positive');
+  if (m.limits.rate && !(m.limits.rate.limit > 0 && m.limits.rate.windowMs > 0)) bad('limits.rate must be positive');
+  if (!(m.verifyPolicy.pollIntervalMs > 0 && m.verifyPolicy.deadlineMs >= m.verifyPolicy.pollIntervalMs)) bad('verifyPolicy needs pollIntervalMs > 0 and deadlineMs >= pollIntervalMs');
+  for (const a of m.artifacts) {
+    if (!ARTIFACT_KINDS.includes(a.kind)) bad(`unknown artifact kind ${a.kind}`);
+    if (a.verify.length === 0) bad(`${a.kind} has no verification path`);
+    if (a.verify.includes(a.revoke.method)) bad(`${a.kind} verifies through its revoke path ${a.revoke.method}; verification must be independent`);
+    if (!a.revoke.selective && !a.revoke.fallback) bad(`${a.kind} is not selectively revocable and names no fallback`);
+    if (!(a.expectedDeadByMs >= 0)) bad(`${a.kind} expectedDeadByMs must be >= 0`);
+  }
+}

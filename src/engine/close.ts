@@ -1,0 +1,50 @@
+import { iso } from '../core/clock.ts';
+import { SeverError } from '../core/errors.ts';
+import { evaluateClosure } from '../core/gate.ts';
+import { transition, type IncidentState } from '../core/incident-state.ts';
+import { getIncident, listArtifacts, listExceptions, listSignoffs, updateArtifacts, updateIncident } from '../store/repo.ts';
+import type { EngineContext } from './context.ts';
+
+/**
+ * Closes the incident as remediated through the closure gate. A refusal is recorded in the ledger
+ * and thrown as ERR_CLOSE_REFUSED with the complete list of what is missing. On closure, held
+ * artifact values are purged: they are no longer needed.
+ */
+export async function close(ctx: EngineContext, incidentId: string, closer: string): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const incident = await getIncident(tx, incidentId, true);
+    const arts = await listArtifacts(tx, incidentId);
+    const exc = await listExceptions(tx, incidentId);
+    const sigs = await listSignoffs(tx, incidentId);
+    const now = ctx.clock.now();
+    const verdict = evaluateClosure({
+      incident: { state: incident.state as IncidentState },
+      artifacts: arts.map((a) => ({ id: a.id, label: a.label, connector: a.connector, kind: a.kind as never, status: a.status as never, ...(a.expiresAt ? { expiresAt: iso(a.expiresAt) } : {}) })),
+      exceptions: exc.map((e) => e.record as never),
+      signoffs: sigs.map((s) => ({ role: s.role as never, person: s.person, at: iso(s.at) })),
+      runbook: ctx.runbook,
+      incidentConnectors: [...new Set(arts.map((a) => a.connector))],
+      executors: incident.executors,
+      closer,
+      now,
+    });
+    if (!verdict.ok) {
+      await ctx.ledger.append(tx, incidentId, 'close.refused', closer, { closer, missing: verdict.missing });
+      return verdict.missing;
+    }
+    transition(incident.state as IncidentState, 'remediated');
+    await updateIncident(tx, incidentId, { state: 'remediated', closedAt: now, updatedAt: now });
+    await updateArtifacts(tx, arts.filter((a) => a.secretEnc).map((a) => a.id), { secretEnc: null, updatedAt: now });
+    await ctx.ledger.append(tx, incidentId, 'incident.closed', closer, {
+      closer, state: 'remediated', closedAt: iso(now), executors: incident.executors,
+      signoffs: sigs.map((s) => s.record), exceptions: exc.map((e) => e.record),
+      artifacts: arts.map((a) => ({ artifactId: a.id, status: a.status })),
+      valuesPurged: arts.filter((a) => a.secretEnc).length,
+    });
+    return undefined;
+  }).then((missing) => {
+    if (missing) {
+      throw new SeverError('ERR_CLOSE_REFUSED', `incident ${incidentId} cannot be closed: ${missing.length} item(s) missing`, { details: { missing } });
+    }
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * Containment: record every revoke intent (with its idempotency key) and its job in one
+ * transaction, then let the workers revoke and verify until every step is settled. Running it
+ * again after a crash dispatches nothing twice: artifacts with a pending step keep it.
+ */
+import { transition, type IncidentState } from '../core/incident-state.ts';
+import { getIncident, listArtifacts, listSteps, updateArtifacts, updateIncident, insertSteps, type ArtifactRow, type NewStepRow } from '../store/repo.ts';
+import type { EngineContext } from './context.ts';
+import { plan } from './plan.ts';
+import { settleIncident, waitForSteps, type ProgressFn, type StepsSummary } from './wait.ts';
+
+const NEEDS_REVOKE = new Set(['planned', 'still-live', 'failed']);
+
+export async function contain(ctx: EngineContext, incidentId: string, actor: string, onProgress?: ProgressFn): Promise<StepsSummary> {
+  if ((await listArtifacts(ctx.db, incidentId)).some((a) => a.status === 'discovered')) await plan(ctx, incidentId, actor);
+  await ctx.runner.start();
+  const incident = await getIncident(ctx.db, incidentId);
+  const from = incident.state as IncidentState;
+  if (from !== 'containing') transition(from, 'containing');
+  const [arts, allSteps] = await Promise.all([listArtifacts(ctx.db, incidentId), listSteps(ctx.db, incidentId)]);
+  const pendingFor = new Set(allSteps.filter((s) => s.state === 'pending').map((s) => s.artifactId));
+  const countFor = new Map<string, number>();
+  for (const s of allSteps) countFor.set(`${s.type}:${s.artifactId}`, (countFor.get(`${s.type}:${s.artifactId}`) ?? 0) + 1);
+  const now = ctx.clock.now();
+
+  const revokes: NewStepRow[] = [];
+  const verifies: Array<{ row: NewStepRow; startAfterMs: number; art: ArtifactRow }> = [];
+  const residual: string[] = [];
+  for (const a of arts) {
+    if (pendingFor.has(a.id) || !a.action) continue;
+    const n = countFor.get(`revoke:${a.id}`) ?? 0;
+    if (a.action === 'revoke' && a.revocable && NEEDS_REVOKE.has(a.status)) {
+      revokes.push({ id: ctx.ids.next('stp'), incidentId, artifactId: a.id, type: 'revoke', idempotencyKey: `revoke:${a.id}:${n + 1}`, state: 'pending', actor, createdAt: now, updatedAt: now });
+    } else if ((a.action === 'await-expiry' || (a.action === 'revoke' && !a.revocable)) && (a.status === 'planned' || a.status === 'residual')) {
+      residual.push(a.id);
+      verifies.push(verifyStep(ctx, a, actor, now, countFor, a.expiresAt ? Math.max(0, a.expiresAt - now + 50) : 0));
+    } else if (a.action === 'validate' && a.status === 'planned') {
+      verifies.push(verifyStep(ctx, a, actor, now, countFor, 0));
+    }
+  }
+
+  await ctx.db.transaction(async (tx) => {
+    const executors = new Set(incident.executors);
+    executors.add(actor);
+    await updateIncident(tx, incidentId, { state: 'containing', executors: [...executors], updatedAt: now, containedAt: incident.containedAt ?? now });
+    if (from !== 'containing') await ctx.ledger.append(tx, incidentId, 'incident.state-changed', actor, { from, to: 'containing' });
+    const inserted = await insertSteps(tx, revokes);
+    const insertedVerifies = await insertSteps(tx, verifies.map((v) => v.row));
+    if (residual.length > 0) await updateArtifacts(tx, residual, { status: 'residual', updatedAt: now });
+    if (inserted.length > 0 || insertedVerifies.length > 0) {
+      const byId = new Map(arts.map((a) => [a.id, a]));
+      await ctx.ledger.append(tx, incidentId, 'revoke.intent', actor, {
+        revoke: inserted.map((s) => {
+          const a = byId.get(s.artifactId)!;
+          const method = ctx.connectors.get(a.connector)?.manifest.artifacts.find((c) => c.kind === a.kind)?.revoke.method ?? null;
+          return { artifactId: s.artifactId, stepId: s.id, idempotencyKey: s.idempotencyKey, connector: a.connector, kind: a.kind, method };
+        }),
+        awaitExpiry: verifies.filter((v) => residual.includes(v.art.id)).map((v) => ({ artifactId: v.art.id, until: v.art.expiresAt, stepId: v.row.id })),
+        validate: verifies.filter((v) => !residual.includes(v.art.id)).map((v) => ({ artifactId: v.art.id, stepId: v.row.id })),
+      });
+      await updateArtifacts(tx, inserted.map((s) => s.artifactId), { status: 'revoking', updatedAt: now });
+      const byArt = new Map(arts.map((a) => [a.id, a.connector]));
+      await ctx.runner.enqueue(tx, 'revoke', inserted.map((s) => ({ stepId: s.id, connector: byArt.get(s.artifactId)! })));
+      const ids = new Set(insertedVerifies.map((s) => s.id));
+      await ctx.runner.enqueue(tx, 'verify', verifies.filter((v) => ids.has(v.row.id!)).map((v) => ({ stepId: v.row.id!, connector: v.art.connector, startAfterMs: v.startAfterMs })));
+    }
+  });
+  const summary = await waitForSteps(ctx, incidentId, onProgress);
+  await settleIncident(ctx, incidentId, actor);
+  return summary;
+}
+
+function verifyStep(ctx: EngineContext, a: ArtifactRow, actor: string, now: number, countFor: Map<string, number>, startAfterMs: number) {
+  const n = (countFor.get(`verify:${a.id}`) ?? 0) + 1;
+  const limits = ctx.limits.get(a.connector);
+  const deadline = now + startAfterMs + (limits?.verifyPolicy.deadlineMs ?? 60_000);
+  return {
+    art: a,
+    startAfterMs,
+    row: { id: ctx.ids.next('stp'), incidentId: a.incidentId, artifactId: a.id, type: 'verify', idempotencyKey: `verify:${a.id}:standalone:${n}`, state: 'pending', actor, deadlineAt: deadline, createdAt: now, updatedAt: now } satisfies NewStepRow,
+  };
+}

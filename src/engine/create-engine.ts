@@ -1,0 +1,117 @@
+/**
+ * The one engine every face (CLI, API, drill, bench) drives. Built by a factory with checked
+ * inputs: missing pieces fail here with a coded error, not at first use.
+ */
+import type { Clock, IdSource } from '../core/clock.ts';
+import { SeverError } from '../core/errors.ts';
+import type { Policy } from '../core/policy.ts';
+import type { Runbook } from '../core/runbook.ts';
+import type { Connector, ConnectorDeps } from '../connectors/contract.ts';
+import { CONNECTOR_MODULES } from '../connectors/registry.ts';
+import type { LoadedConfig } from '../config/load-config.ts';
+import { resolveSecretRef } from '../config/secret-ref.ts';
+import type { Signer } from '../ledger/index.ts';
+import type { Connection } from '../store/types.ts';
+import { addArtifact, type AddArtifactInput } from './add-artifact.ts';
+import { checkManifest } from './check-manifest.ts';
+import { close } from './close.ts';
+import { contain } from './contain.ts';
+import { DEFAULT_TUNING, silentLogger, type ConnectorLimits, type EngineContext, type EngineTuning, type Logger } from './context.ts';
+import { discover } from './discover.ts';
+import { exportEvidence } from './export-evidence.ts';
+import { grantException } from './grant-exception.ts';
+import { createLedgerWriter } from './ledger-writer.ts';
+import { openIncident, type OpenIncidentInput } from './open-incident.ts';
+import { plan } from './plan.ts';
+import { reopen } from './reopen.ts';
+import { createRunner } from './runner.ts';
+import type { SecretBox } from './secret-box.ts';
+import { signoff } from './signoff.ts';
+import { verify } from './verify.ts';
+import { listIncidentViews, showIncident } from './view.ts';
+import type { ProgressFn } from './wait.ts';
+
+export interface EngineOptions {
+  conn: Connection;
+  /** Connector instances from sever.yaml, or ready-made connectors (tests, bench). */
+  connectors: LoadedConfig['connectors'] | Connector[];
+  policy: Policy;
+  runbook: Runbook;
+  clock: Clock;
+  ids: IdSource;
+  signer: Signer;
+  secrets: SecretBox;
+  log?: Logger;
+  tuning?: Partial<EngineTuning>;
+  fetch?: typeof globalThis.fetch;
+  env?: NodeJS.ProcessEnv;
+}
+
+export type Engine = ReturnType<typeof createEngine>;
+
+export function createEngine(o: EngineOptions) {
+  for (const [k, v] of Object.entries({ conn: o.conn, connectors: o.connectors, policy: o.policy, runbook: o.runbook, clock: o.clock, ids: o.ids, signer: o.signer, secrets: o.secrets })) {
+    if (v === undefined || v === null) throw new SeverError('ERR_INTERNAL', `createEngine: ${k} is required`, { details: { missing: k } });
+  }
+  const connectors = new Map<string, Connector>();
+  const limits = new Map<string, ConnectorLimits>();
+  const deps: ConnectorDeps = { clock: o.clock, fetch: o.fetch ?? globalThis.fetch, resolveSecret: (ref) => resolveSecretRef(ref, o.env) };
+  if (Array.isArray(o.connectors)) {
+    for (const c of o.connectors) {
+      checkManifest(c.manifest);
+      connectors.set(c.name, c);
+      limits.set(c.name, { concurrency: c.manifest.limits.concurrency, ...(c.manifest.limits.rate ? { rate: c.manifest.limits.rate } : {}), verifyPolicy: c.manifest.verifyPolicy });
+    }
+  } else {
+    for (const [name, inst] of Object.entries(o.connectors)) {
+      const mod = CONNECTOR_MODULES[inst.kind];
+      if (!mod) throw new SeverError('ERR_CONNECTOR_UNKNOWN', `connector kind ${inst.kind} is not built in`, { details: { connector: name } });
+      checkManifest(mod.manifest);
+      connectors.set(name, mod.create(name, inst.settings as never, deps));
+      const m = mod.manifest;
+      const rate = inst.rate ?? m.limits.rate;
+      limits.set(name, {
+        concurrency: Math.min(inst.concurrency ?? m.limits.concurrency, m.limits.concurrency),
+        ...(rate ? { rate } : {}),
+        verifyPolicy: { pollIntervalMs: inst.verify?.pollIntervalMs ?? m.verifyPolicy.pollIntervalMs, deadlineMs: inst.verify?.deadlineMs ?? m.verifyPolicy.deadlineMs },
+      });
+    }
+  }
+  const tuning: EngineTuning = { ...DEFAULT_TUNING, ...o.tuning, retry: { ...DEFAULT_TUNING.retry, ...o.tuning?.retry } };
+  const log = o.log ?? silentLogger;
+  const runner = createRunner({
+    conn: o.conn, log, now: () => o.clock.now(), batchSize: tuning.batchSize, pollers: tuning.pollers,
+    concurrency: (name) => limits.get(name)?.concurrency ?? 1,
+  });
+  const ctx: EngineContext = {
+    conn: o.conn, db: o.conn.db, connectors, limits, policy: o.policy, runbook: o.runbook, clock: o.clock, ids: o.ids,
+    ledger: createLedgerWriter(o.signer, o.clock), secrets: o.secrets, log, tuning, runner,
+  };
+  let recovered: Promise<number> | undefined;
+  /** After a crash of the previous holder of an embedded store, put its orphaned jobs back to work. */
+  const resume = () => (recovered ??= o.conn.recoveredStaleLock ? runner.recoverOrphans() : Promise.resolve(0));
+
+  return {
+    context: ctx,
+    openIncident: (input: OpenIncidentInput) => openIncident(ctx, input),
+    discover: (id: string, actor: string) => discover(ctx, id, actor),
+    plan: (id: string, actor: string) => plan(ctx, id, actor),
+    contain: async (id: string, actor: string, onProgress?: ProgressFn) => {
+      await resume();
+      return contain(ctx, id, actor, onProgress);
+    },
+    verify: async (id: string, actor: string, onProgress?: ProgressFn) => {
+      await resume();
+      return verify(ctx, id, actor, onProgress);
+    },
+    show: (id: string) => showIncident(ctx, id),
+    list: () => listIncidentViews(ctx),
+    signoff: (id: string, role: string, person: string, note?: string) => signoff(ctx, id, role, person, note),
+    grantException: (id: string, artifactId: string, by: string, reason: string, expiresAt: string) => grantException(ctx, id, artifactId, by, reason, expiresAt),
+    close: (id: string, closer: string) => close(ctx, id, closer),
+    reopen: (id: string, actor: string, reason: string, alert?: Record<string, unknown>) => reopen(ctx, id, actor, reason, alert),
+    addArtifact: (id: string, input: AddArtifactInput) => addArtifact(ctx, id, input),
+    exportEvidence: (id: string) => exportEvidence(ctx, id),
+    stop: () => runner.stop(),
+  };
+}

@@ -1,0 +1,130 @@
+import { SeverError, toSeverError } from '../core/errors.ts';
+import { transition, type IncidentState } from '../core/incident-state.ts';
+import type { DiscoveredArtifact, Subject } from '../core/model.ts';
+import { getIncident, insertArtifacts, listArtifacts, updateIncident, type NewArtifactRow } from '../store/repo.ts';
+import type { EngineContext } from './context.ts';
+import { sha256Hex } from './secret-box.ts';
+import { withRetry } from './with-retry.ts';
+
+export interface DiscoverResult {
+  added: number;
+  total: number;
+  connectors: Record<string, { identifier: string; found: number; added: number; error?: { code: string; message: string } }>;
+  subject: Subject;
+}
+
+/**
+ * Asks every configured connector for the subject's live artifacts, following identity links
+ * between providers until no new identifier appears. Known artifacts are not added twice.
+ */
+export async function discover(ctx: EngineContext, incidentId: string, actor: string): Promise<DiscoverResult> {
+  const incident = await getIncident(ctx.db, incidentId);
+  const from = incident.state as IncidentState;
+  if (from !== 'discovering') transition(from, 'discovering');
+  const subject = structuredClone(incident.subject) as Subject;
+  await ctx.db.transaction(async (tx) => {
+    await updateIncident(tx, incidentId, { state: 'discovering', updatedAt: ctx.clock.now() });
+    if (from !== 'discovering') await ctx.ledger.append(tx, incidentId, 'incident.state-changed', actor, { from, to: 'discovering' });
+    await ctx.ledger.append(tx, incidentId, 'discovery.started', actor, { connectors: [...ctx.connectors.keys()], subject });
+  });
+
+  const result: DiscoverResult = { added: 0, total: 0, connectors: {}, subject };
+  const done = new Set<string>();
+  let pending = [...ctx.connectors.keys()];
+  while (pending.length > 0) {
+    const round = pending;
+    pending = [];
+    const found = await Promise.all(
+      round.map(async (name) => {
+        done.add(name);
+        const connector = ctx.connectors.get(name)!;
+        const identifier = subject.identifiers[name] ?? subject.handle;
+        try {
+          const items = await withRetry(ctx, () => connector.discover({ id: identifier, handle: subject.handle }));
+          return { name, identifier, items };
+        } catch (e) {
+          return { name, identifier, items: [] as DiscoveredArtifact[], error: toSeverError(e) };
+        }
+      }),
+    );
+    for (const { name, identifier, items, error } of found) {
+      const added = await recordDiscovered(ctx, incidentId, name, identifier, items, actor);
+      result.connectors[name] = { identifier, found: items.length, added, ...(error ? { error: { code: error.code, message: error.message } } : {}) };
+      result.added += added;
+      if (error) {
+        await ctx.db.transaction((tx) => ctx.ledger.append(tx, incidentId, 'discovery.completed', actor, { connector: name, error: error.toJSON() }));
+      }
+      for (const item of items) {
+        for (const link of item.links ?? []) {
+          if (!ctx.connectors.has(link.connector) || subject.identifiers[link.connector] === link.identifier) continue;
+          subject.identifiers[link.connector] = link.identifier;
+          if (!done.has(link.connector) || !pending.includes(link.connector)) pending.push(link.connector);
+          done.delete(link.connector);
+        }
+      }
+    }
+    pending = [...new Set(pending)].filter((n) => !done.has(n));
+  }
+
+  const all = await listArtifacts(ctx.db, incidentId);
+  result.total = all.length;
+  await ctx.db.transaction(async (tx) => {
+    await updateIncident(tx, incidentId, { subject, updatedAt: ctx.clock.now() });
+    await ctx.ledger.append(tx, incidentId, 'discovery.completed', actor, {
+      added: result.added,
+      total: result.total,
+      subject,
+      connectors: result.connectors,
+    });
+  });
+  const failed = Object.entries(result.connectors).filter(([, c]) => c.error);
+  if (failed.length > 0) ctx.log.warn({ incidentId, failed: failed.map(([n]) => n) }, 'discovery incomplete');
+  return result;
+}
+
+async function recordDiscovered(ctx: EngineContext, incidentId: string, connector: string, subjectId: string, items: DiscoveredArtifact[], actor: string): Promise<number> {
+  if (items.length === 0) return 0;
+  const now = ctx.clock.now();
+  const existing = await listArtifacts(ctx.db, incidentId);
+  const idOf = new Map<string, string>();
+  for (const a of existing) if (a.connector === connector) idOf.set(a.externalId, a.id);
+  const rows: NewArtifactRow[] = [];
+  for (const item of items) {
+    if (idOf.has(item.externalId)) continue;
+    const id = ctx.ids.next('art');
+    idOf.set(item.externalId, id);
+    rows.push(toRow(ctx, incidentId, connector, subjectId, item, id, now, 'discovered'));
+  }
+  for (const row of rows) row.dependsOn = (row.dependsOn ?? []).map((ext) => idOf.get(ext)).filter((x): x is string => x !== undefined);
+  return ctx.db.transaction(async (tx) => {
+    const inserted = await insertArtifacts(tx, rows);
+    if (inserted.length > 0) {
+      await ctx.ledger.append(tx, incidentId, 'artifact.discovered', actor, {
+        connector,
+        subjectId,
+        artifacts: inserted.map((a) => ({
+          artifactId: a.id, kind: a.kind, externalId: a.externalId, label: a.label, revocable: a.revocable,
+          issuedAt: a.issuedAt, expiresAt: a.expiresAt, dependsOn: a.dependsOn, secretHash: a.secretHash,
+        })),
+      });
+    }
+    return inserted.length;
+  });
+}
+
+export function toRow(ctx: EngineContext, incidentId: string, connector: string, subjectId: string | undefined, item: DiscoveredArtifact, id: string, now: number, source: string): NewArtifactRow {
+  const ts = (s: string | undefined, field: string) => {
+    if (s === undefined) return undefined;
+    const t = Date.parse(s);
+    if (Number.isNaN(t)) throw new SeverError('ERR_PROVIDER_RESPONSE', `${connector}: artifact ${item.externalId} has an invalid ${field}`, { details: { connector, field } });
+    return t;
+  };
+  return {
+    id, incidentId, connector, kind: item.kind, externalId: item.externalId, label: item.label, status: 'discovered',
+    revocable: item.revocable ?? true, source, subjectId, issuedAt: ts(item.issuedAt, 'issuedAt'), expiresAt: ts(item.expiresAt, 'expiresAt'),
+    dependsOn: item.dependsOn ?? [], attributes: item.attributes ?? {},
+    secretEnc: item.secret === undefined ? null : ctx.secrets.seal(item.secret),
+    secretHash: item.secret === undefined ? null : sha256Hex(item.secret),
+    createdAt: now, updatedAt: now,
+  };
+}

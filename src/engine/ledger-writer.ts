@@ -1,0 +1,27 @@
+/**
+ * Appends signed, hash-chained evidence entries inside the caller's transaction. The incident row
+ * is locked first, so concurrent workers (one process or many) append one after another.
+ */
+import { buildEntry, type Entry, type EntryType, type Signer } from '../ledger/index.ts';
+import type { Clock } from '../core/clock.ts';
+import { getIncident, insertLedgerEntry, lastLedgerEntry, updateIncident } from '../store/repo.ts';
+import type { DbOrTx } from '../store/types.ts';
+
+export interface LedgerWriter {
+  readonly signer: Signer;
+  append(tx: DbOrTx, incidentId: string, type: string, actor: string, payload: Record<string, unknown>): Promise<Entry>;
+}
+
+export function createLedgerWriter(signer: Signer, clock: Clock): LedgerWriter {
+  return {
+    signer,
+    async append(tx, incidentId, type, actor, payload) {
+      await getIncident(tx, incidentId, true);
+      const prev = (await lastLedgerEntry(tx, incidentId)) as Entry | undefined;
+      const entry = buildEntry(prev, { incidentId, type: type as EntryType, actor, payload }, { clock, signer });
+      await insertLedgerEntry(tx, { incidentId, seq: entry.seq, type: entry.type, hash: entry.hash, entry });
+      await updateIncident(tx, incidentId, { ledgerSeq: entry.seq + 1, ledgerHead: entry.hash });
+      return entry;
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { iso } from '../core/clock.ts';
+import { transition, type IncidentState } from '../core/incident-state.ts';
+import { buildPlan, type Plan } from '../core/plan.ts';
+import { getIncident, listArtifacts, updateArtifact, updateIncident } from '../store/repo.ts';
+import type { EngineContext } from './context.ts';
+
+const REPLANNABLE = new Set(['discovered', 'planned', 'still-live', 'failed', 'residual']);
+
+/**
+ * Classifies every artifact by the policy and records the plan. Artifacts already proven dead keep
+ * their status; the plan still lists them so the evidence shows the whole picture.
+ */
+export async function plan(ctx: EngineContext, incidentId: string, actor: string): Promise<Plan> {
+  const incident = await getIncident(ctx.db, incidentId);
+  const from = incident.state as IncidentState;
+  if (from !== 'planned') transition(from, 'planned');
+  const arts = await listArtifacts(ctx.db, incidentId);
+  const now = ctx.clock.now();
+  const p = buildPlan({
+    incidentId,
+    subjectType: incident.subjectType as never,
+    artifacts: arts.map((a) => ({
+      id: a.id, connector: a.connector, kind: a.kind as never, externalId: a.externalId, revocable: a.revocable,
+      dependsOn: a.dependsOn, attributes: a.attributes as never, ...(a.expiresAt ? { expiresAt: iso(a.expiresAt) } : {}),
+    })),
+    policy: ctx.policy,
+    now,
+  });
+  await ctx.db.transaction(async (tx) => {
+    for (const item of p.items) {
+      const a = arts.find((x) => x.id === item.artifactId)!;
+      const status = REPLANNABLE.has(a.status) ? 'planned' : a.status;
+      await updateArtifact(tx, a.id, { tier: item.tier, action: item.action, status, updatedAt: now });
+    }
+    await updateIncident(tx, incidentId, { state: 'planned', plan: p, updatedAt: now });
+    if (from !== 'planned') await ctx.ledger.append(tx, incidentId, 'incident.state-changed', actor, { from, to: 'planned' });
+    await ctx.ledger.append(tx, incidentId, 'plan.created', actor, { plan: p });
+  });
+  return p;
+}

@@ -1,0 +1,134 @@
+/**
+ * Durable steps on pg-boss, on the same database as the state they belong to: in-process on
+ * PGlite, any number of workers on PostgreSQL. Jobs carry only a step id; the step row (written
+ * before the provider call, with its idempotency key) is the truth, so delivery being at-least-once
+ * never repeats anything that matters.
+ */
+import { sql } from 'drizzle-orm';
+import { PgBoss, fromDrizzle } from 'pg-boss';
+import type { Connection, DbOrTx } from '../store/types.ts';
+import type { Logger } from './context.ts';
+import { Semaphore } from './semaphore.ts';
+
+export const QUEUES = { revoke: 'sever-revoke', verify: 'sever-verify' } as const;
+export type StepType = keyof typeof QUEUES;
+
+export interface StepJob {
+  stepId: string;
+}
+
+export type StepHandler = (job: StepJob) => Promise<void>;
+
+export interface Runner {
+  /** Starts pg-boss (creating its schema once). Call before any transaction that enqueues: on PGlite, starting inside one deadlocks. */
+  start(): Promise<void>;
+  /** Enqueue step jobs inside the caller's transaction (outbox: commits or rolls back with the state). */
+  enqueue(tx: DbOrTx, type: StepType, jobs: Array<{ stepId: string; startAfterMs?: number; connector: string }>): Promise<void>;
+  /** Starts workers for both queues (idempotent). */
+  startWorkers(handlers: Record<StepType, StepHandler>): Promise<void>;
+  /** Puts jobs a dead process left active back to work (only safe when that process is known dead). */
+  recoverOrphans(): Promise<number>;
+  semaphore(connector: string): Semaphore;
+  stop(): Promise<void>;
+}
+
+export interface RunnerOptions {
+  conn: Connection;
+  log: Logger;
+  now: () => number;
+  batchSize: number;
+  pollers: number;
+  concurrency: (connector: string) => number;
+}
+
+export function createRunner(o: RunnerOptions): Runner {
+  let boss: PgBoss | undefined;
+  let starting: Promise<PgBoss> | undefined;
+  let working = false;
+  const semaphores = new Map<string, Semaphore>();
+
+  const start = (): Promise<PgBoss> => {
+    starting ??= (async () => {
+      const b = new PgBoss({
+        ...(o.conn.bossOptions as object),
+        schema: 'pgboss',
+        superviseIntervalSeconds: 5,
+        monitorIntervalSeconds: 5,
+        maintenanceIntervalSeconds: 300,
+        useListenNotify: true,
+        schedule: false,
+        persistWarnings: false,
+      });
+      b.on('error', (e: Error) => o.log.error({ err: e.message }, 'job runner error'));
+      await b.start();
+      for (const name of Object.values(QUEUES)) {
+        await b.createQueue(name, { retryLimit: 20, retryDelay: 1, retryBackoff: true, retryDelayMax: 30, expireInSeconds: 300, heartbeatSeconds: 10, notify: true } as never);
+      }
+      boss = b;
+      return b;
+    })();
+    return starting;
+  };
+
+  return {
+    async start() {
+      await start();
+    },
+    async enqueue(tx, type, jobs) {
+      if (jobs.length === 0) return;
+      if (!boss) throw new Error('runner.enqueue before runner.start: would deadlock on PGlite');
+      const b = boss;
+      const now = o.now();
+      const db = fromDrizzle(tx as never, sql as never);
+      for (let i = 0; i < jobs.length; i += 500) {
+        await b.insert(
+          QUEUES[type],
+          jobs.slice(i, i + 500).map((j) => ({
+            data: { stepId: j.stepId },
+            ...(j.startAfterMs && j.startAfterMs > 0 ? { startAfter: new Date(now + j.startAfterMs) } : {}),
+          })),
+          { db },
+        );
+      }
+    },
+    async startWorkers(handlers) {
+      const b = await start();
+      if (working) return;
+      working = true;
+      for (const type of Object.keys(QUEUES) as StepType[]) {
+        await b.work<StepJob>(
+          QUEUES[type],
+          { batchSize: o.batchSize, localConcurrency: o.pollers, burstWhenBatchFull: true, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 2 },
+          async (batch) => {
+            await Promise.all(batch.map((job) => handlers[type](job.data)));
+          },
+        );
+      }
+    },
+    async recoverOrphans() {
+      const b = await start();
+      let n = 0;
+      for (const name of Object.values(QUEUES)) {
+        const active = (await b.findJobs(name, { limit: 100_000 })).filter((j) => j.state === 'active');
+        if (active.length > 0) {
+          await b.fail(name, active.map((j) => j.id), { reason: 'worker process died (stale lock)' });
+          n += active.length;
+        }
+      }
+      if (n > 0) o.log.warn({ jobs: n }, 'recovered jobs left active by a dead process');
+      return n;
+    },
+    semaphore(connector) {
+      let s = semaphores.get(connector);
+      if (!s) semaphores.set(connector, (s = new Semaphore(o.concurrency(connector))));
+      return s;
+    },
+    async stop() {
+      const b = boss ?? (starting ? await starting : undefined);
+      boss = undefined;
+      starting = undefined;
+      working = false;
+      if (b) await b.stop({ graceful: true, timeout: 10_000, close: true } as never);
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { transition, type IncidentState } from '../core/incident-state.ts';
+import { countOpenSteps, getIncident, listArtifacts, listExceptions, updateIncident } from '../store/repo.ts';
+import type { EngineContext } from './context.ts';
+import { handleRevoke } from './handle-revoke.ts';
+import { handleVerify } from './handle-verify.ts';
+
+export interface StepsSummary {
+  pendingSteps: number;
+  byStatus: Record<string, number>;
+  total: number;
+}
+
+export type ProgressFn = (s: StepsSummary) => void;
+
+export async function summarize(ctx: EngineContext, incidentId: string): Promise<StepsSummary> {
+  const [arts, pendingSteps] = await Promise.all([listArtifacts(ctx.db, incidentId), countOpenSteps(ctx.db, incidentId)]);
+  const byStatus: Record<string, number> = {};
+  for (const a of arts) byStatus[a.status] = (byStatus[a.status] ?? 0) + 1;
+  return { pendingSteps, byStatus, total: arts.length };
+}
+
+/** Runs the workers until no step of the incident is pending. */
+export async function waitForSteps(ctx: EngineContext, incidentId: string, onProgress?: ProgressFn): Promise<StepsSummary> {
+  await ctx.runner.startWorkers({ revoke: (j) => handleRevoke(ctx, j.stepId), verify: (j) => handleVerify(ctx, j.stepId) });
+  let last = '';
+  for (;;) {
+    const s = await summarize(ctx, incidentId);
+    const key = JSON.stringify(s);
+    if (onProgress && key !== last) onProgress(s);
+    last = key;
+    if (s.pendingSteps === 0) return s;
+    await new Promise((r) => setTimeout(r, ctx.tuning.waitPollMs));
+  }
+}
+
+const PROVED = new Set(['verified-dead', 'verified-expired']);
+
+/** After steps settle: containing → verifying → awaiting-signoff when every artifact is proved or excepted. */
+export async function settleIncident(ctx: EngineContext, incidentId: string, actor: string): Promise<IncidentState> {
+  return ctx.db.transaction(async (tx) => {
+    const incident = await getIncident(tx, incidentId, true);
+    let state = incident.state as IncidentState;
+    if ((await countOpenSteps(tx, incidentId)) > 0) return state;
+    const arts = await listArtifacts(tx, incidentId);
+    const exc = await listExceptions(tx, incidentId);
+    const excepted = new Set(exc.map((e) => e.artifactId));
+    const allProved = arts.every((a) => PROVED.has(a.status) || excepted.has(a.id));
+    const steps: IncidentState[] = state === 'containing' ? ['verifying'] : [];
+    if (allProved && (state === 'containing' || state === 'verifying')) steps.push('awaiting-signoff');
+    for (const to of steps) {
+      transition(state, to);
+      await ctx.ledger.append(tx, incidentId, 'incident.state-changed', actor, {
+        from: state, to,
+        ...(to === 'verifying' || !allProved ? { unproved: arts.filter((a) => !PROVED.has(a.status) && !excepted.has(a.id)).map((a) => ({ artifactId: a.id, status: a.status })) } : {}),
+      });
+      state = to;
+    }
+    await updateIncident(tx, incidentId, { state, updatedAt: ctx.clock.now() });
+    return state;
+  });
+}
