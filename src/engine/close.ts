@@ -32,7 +32,12 @@ export async function close(ctx: EngineContext, incidentId: string, closer: stri
       await ctx.ledger.append(tx, incidentId, 'close.refused', closer, { closer, missing: verdict.missing });
       return verdict.missing;
     }
-    transition(incident.state as IncidentState, 'remediated');
+    if (incident.state === 'verifying') {
+      transition('verifying', 'awaiting-signoff');
+      await ctx.ledger.append(tx, incidentId, 'incident.state-changed', closer, { from: 'verifying', to: 'awaiting-signoff' });
+    } else {
+      transition(incident.state as IncidentState, 'remediated');
+    }
     await updateIncident(tx, incidentId, { state: 'remediated', closedAt: now, updatedAt: now });
     await updateArtifacts(tx, arts.filter((a) => a.secretEnc).map((a) => a.id), { secretEnc: null, updatedAt: now });
     await ctx.ledger.append(tx, incidentId, 'incident.closed', closer, {

@@ -12,8 +12,8 @@ export async function grantException(ctx: EngineContext, incidentId: string, art
   const art = await getArtifact(ctx.db, artifactId);
   if (art.incidentId !== incidentId) throw new SeverError('ERR_ARTIFACT_NOT_FOUND', `artifact ${artifactId} does not belong to incident ${incidentId}`);
   const now = ctx.clock.now();
+  validateException(ctx.runbook, { artifactId, grantedBy: by, reason, expiresAt }, now);
   const record = ExceptionRecord.make({ incidentId, artifactId, grantedBy: by, reason, grantedAt: iso(now), expiresAt });
-  validateException(ctx.runbook, record, now);
   await ctx.db.transaction(async (tx) => {
     await upsertException(tx, { incidentId, artifactId, record });
     await ctx.ledger.append(tx, incidentId, 'exception.granted', by, { exception: record, artifactStatus: art.status });

@@ -1,0 +1,74 @@
+/**
+ * Proof from outside: the attacker's copies of every artifact, replayed against the real provider
+ * through its public endpoints only (no admin API, nothing of Sever's).
+ */
+import type { LabIdp, LabLogin } from '../idp/start.ts';
+import type { Minted } from '../idp/mint.ts';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+async function refresh(lab: LabIdp, clientId: string, rt: string): Promise<{ status: number; error?: string }> {
+  const c = lab.clients[clientId]!;
+  const res = await fetch(lab.endpoints.token, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(clientId, c.clientSecret) },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: rt }).toString(),
+  });
+  const body = (await res.json().catch(() => ({}))) as { error?: string };
+  return { status: res.status, ...(body.error ? { error: body.error } : {}) };
+}
+
+async function bearer(url: string, token: string): Promise<number> {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+async function introspect(lab: LabIdp, token: string): Promise<boolean> {
+  const res = await fetch(lab.endpoints.introspection, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(lab.sever.clientId, lab.sever.clientSecret) },
+    body: new URLSearchParams({ token }).toString(),
+  });
+  return ((await res.json()) as { active?: boolean }).active === true;
+}
+
+export async function outsideChecks(lab: LabIdp, logins: LabLogin[], minted: Minted, control: LabLogin): Promise<Check[]> {
+  const checks: Check[] = [];
+  const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  for (const [i, l] of logins.entries()) {
+    const silent = await lab.silentAuth(l.jar, l.clientId);
+    add(`browser ${i + 1} (${l.clientId}) silent re-login`, silent.error === 'login_required', silent.error ?? 'got a code: the session is alive');
+    const me = await bearer(lab.endpoints.userinfo, l.accessToken);
+    add(`browser ${i + 1} access token at userinfo`, me === 401, `HTTP ${me}`);
+    if (l.refreshToken) {
+      const r = await refresh(lab, l.clientId, l.refreshToken);
+      add(`browser ${i + 1} refresh token replay`, r.status === 400 && r.error === 'invalid_grant', `HTTP ${r.status} ${r.error ?? ''}`.trim());
+    }
+  }
+  for (const [gi, g] of minted.grants.entries()) {
+    for (const [j, rt] of g.refreshTokens.entries()) {
+      const r = await refresh(lab, minted.clientId, rt);
+      add(`grant ${gi + 1} offline token ${j + 1} replay`, r.status === 400 && r.error === 'invalid_grant', `HTTP ${r.status} ${r.error ?? ''}`.trim());
+    }
+    for (const [j, at] of g.accessTokens.entries()) {
+      const s = await bearer(lab.endpoints.userinfo, at);
+      const active = await introspect(lab, at);
+      add(`grant ${gi + 1} access token ${j + 1}`, s === 401 && !active, `userinfo HTTP ${s}, introspection active=${active}`);
+    }
+    for (const [j, jwt] of g.jwtAccessTokens.entries()) {
+      const s = await bearer(lab.endpoints.whoami, jwt);
+      add(`grant ${gi + 1} JWT access token ${j + 1} at the resource server`, s === 401, `HTTP ${s} (not revocable: contained by expiry, proved after it)`);
+    }
+  }
+  const cs = await bearer(lab.endpoints.userinfo, control.accessToken);
+  const ca = control.refreshToken ? await introspect(lab, control.refreshToken) : false;
+  add('control: bob still works', cs === 200 && ca, `userinfo HTTP ${cs}, refresh token active=${ca}`);
+  return checks;
+}
