@@ -48,7 +48,7 @@ export function isEntryType(value: unknown): value is EntryType {
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 export const isoUtcSchema = z
   .string()
-  .refine((s) => ISO_UTC.test(s) && new Date(s).toISOString() === s, 'must be an ISO-8601 UTC time as YYYY-MM-DDTHH:mm:ss.sssZ');
+  .refine((s) => ISO_UTC.test(s) && !Number.isNaN(Date.parse(s)) && new Date(s).toISOString() === s, 'must be an ISO-8601 UTC time as YYYY-MM-DDTHH:mm:ss.sssZ');
 
 const HEX64 = /^[0-9a-f]{64}$/;
 export const hex64Schema = z.string().regex(HEX64, 'must be 64 lowercase hex digits (SHA-256)');

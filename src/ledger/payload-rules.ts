@@ -21,7 +21,7 @@ const RULES: Partial<Record<string, z.ZodType>> = {
   // What was observed is hashed; an observation that failed carries the error instead.
   'verify.observation': z.union([
     z.looseObject({ artifactId: id, observedHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (hashObservation)') }),
-    z.looseObject({ artifactId: id, observedHash: z.undefined(), error: z.looseObject({ code: id }) }),
+    z.looseObject({ artifactId: id, observedHash: z.never().optional(), error: z.looseObject({ code: id }) }),
   ]),
   'artifact.verdict': z.looseObject({ artifactId: id, verdict: z.enum(ARTIFACT_STATUSES) }),
   'signoff.recorded': z.looseObject({ role: id, person: id }),
