@@ -153,3 +153,9 @@ export async function getMeta<T>(db: DbOrTx, key: string): Promise<T | undefined
 export async function setMeta(db: DbOrTx, key: string, value: unknown): Promise<void> {
   await db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } });
 }
+
+/** Settles a pending step; false when another delivery already settled it (then do nothing more). */
+export async function settleStep(db: DbOrTx, id: string, patch: Partial<NewStepRow>): Promise<boolean> {
+  const rows = await db.update(steps).set(patch).where(and(eq(steps.id, id), eq(steps.state, 'pending'))).returning({ id: steps.id });
+  return rows.length === 1;
+}

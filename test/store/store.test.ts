@@ -60,3 +60,33 @@ for (const driver of DRIVERS) {
     });
   });
 }
+
+describe('embedded store housekeeping', () => {
+  it('refuses a second live opener of the same data directory, and takes over a dead one\'s lock', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir, hostname } = await import('node:os');
+    const { acquireDirLock } = await import('../../src/store/pglite/lock.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'sever-lock-'));
+    const lock = acquireDirLock(dir);
+    assert.equal(lock.stale, false);
+    assert.throws(() => acquireDirLock(dir), { code: 'ERR_STORE_LOCKED' });
+    lock.release();
+    // A lock left by a process that no longer exists (SIGKILL) is stale: taken over, and reported.
+    writeFileSync(join(dir, 'sever.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname() }));
+    const again = acquireDirLock(dir);
+    assert.equal(again.stale, true);
+    again.release();
+  });
+
+  it('vacuums PGlite when the last vacuum is older than a day', async () => {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { vacuumWhenDue } = await import('../../src/store/pglite/connect.ts');
+    const db = await PGlite.create();
+    await db.exec('create table meta (key text primary key, value jsonb not null)');
+    assert.equal(await vacuumWhenDue(db, 1_000), false, 'first open only records the time');
+    assert.equal(await vacuumWhenDue(db, 1_000 + 3600_000), false, 'not due within a day');
+    assert.equal(await vacuumWhenDue(db, 1_000 + 25 * 3600_000), true, 'due after a day');
+    await db.close();
+  });
+});

@@ -10,6 +10,8 @@ const MIGRATION_LOCK = 7_245_001; // advisory lock id: one migrator at a time ac
 /** Connects to PostgreSQL and applies migrations under an advisory lock. */
 export async function connectPostgres(databaseUrl: string, migrationsFolder: string, poolSize = 10): Promise<Connection> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  // An idle client whose server connection ends (restart, admin termination) must not crash the process.
+  pool.on('error', () => undefined);
   try {
     const c = await pool.connect();
     try {
