@@ -53,7 +53,6 @@ export const isoUtcSchema = z
 const HEX64 = /^[0-9a-f]{64}$/;
 export const hex64Schema = z.string().regex(HEX64, 'must be 64 lowercase hex digits (SHA-256)');
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const label = z.string().min(1).max(200).refine((s) => !CONTROL.test(s), 'must not contain control characters');
 
