@@ -1,77 +1,98 @@
 /**
- * The revoke step. Its intent (step row + idempotency key + ledger entry) was stored before this
- * runs; here the provider is called once, and the response is stored with the next step (verify)
- * in one transaction. A repeated delivery finds the step done and does nothing.
+ * The revoke step, for a batch of jobs. Each step's intent (step row + idempotency key + ledger
+ * entry) was stored before this runs; here each provider is called once per step, concurrently
+ * within the provider's limits, and the responses are stored with the next steps (verify) in one
+ * transaction. A repeated delivery finds its step settled and does nothing.
  */
 import { SeverError, toSeverError } from '../core/errors.ts';
+import type { RevokeOutcome } from '../connectors/contract.ts';
 import { hashObservation } from '../ledger/index.ts';
-import { getArtifact, getStep, insertSteps, settleStep, takeRateBudget, updateArtifact, type StepRow } from '../store/repo.ts';
+import { getArtifacts, getSteps, insertSteps, setArtifactStatuses, settleSteps, type ArtifactRow, type NewStepRow, type StepRow, type StepSettlement } from '../store/repo.ts';
 import { toHandle } from './artifact-handle.ts';
 import type { EngineContext } from './context.ts';
+import { applyRateBudgets } from './rate-budget.ts';
 import { retryDelay } from './with-retry.ts';
 
-export async function handleRevoke(ctx: EngineContext, stepId: string): Promise<void> {
-  const step = await getStep(ctx.db, stepId);
-  if (!step || step.state !== 'pending') return;
-  const art = await getArtifact(ctx.db, step.artifactId);
-  const connector = ctx.connectors.get(art.connector);
-  if (!connector) {
-    return fail(ctx, step, new SeverError('ERR_CONNECTOR_UNKNOWN', `connector ${art.connector} is no longer configured`), 'failed');
-  }
-  if (await deferForRate(ctx, step, art.connector)) return;
-  let outcome;
-  try {
-    outcome = await ctx.runner.semaphore(art.connector).run(() => connector.revoke(toHandle(art, ctx.secrets)));
-  } catch (e) {
-    const err = toSeverError(e);
-    const attempts = step.attempts + 1;
-    if (err.retryable && attempts < ctx.tuning.retry.maxAttempts) {
-      const delay = retryDelay(ctx, attempts, err);
-      await ctx.db.transaction(async (tx) => {
-        if (!(await settleStep(tx, step.id, { attempts, updatedAt: ctx.clock.now() }))) return;
-        await ctx.ledger.append(tx, step.incidentId, 'revoke.error', 'sever', { artifactId: art.id, stepId: step.id, attempt: attempts, retryInMs: delay, error: err.toJSON() });
-        await ctx.runner.enqueue(tx, 'revoke', [{ stepId: step.id, connector: art.connector, startAfterMs: delay }]);
+interface Attempt {
+  step: StepRow;
+  art: ArtifactRow;
+  outcome?: RevokeOutcome;
+  error?: SeverError;
+}
+
+export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): Promise<void> {
+  const steps = (await getSteps(ctx.db, stepIds)).filter((s) => s.state === 'pending');
+  if (steps.length === 0) return;
+  const arts = new Map((await getArtifacts(ctx.db, steps.map((s) => s.artifactId))).map((a) => [a.id, a]));
+  const { run, deferred } = await applyRateBudgets(ctx, steps, arts);
+  const attempts: Attempt[] = await Promise.all(
+    run.map(async (step): Promise<Attempt> => {
+      const art = arts.get(step.artifactId)!;
+      const connector = ctx.connectors.get(art.connector);
+      if (!connector) return { step, art, error: new SeverError('ERR_CONNECTOR_UNKNOWN', `connector ${art.connector} is no longer configured`) };
+      try {
+        return { step, art, outcome: await ctx.runner.semaphore(art.connector).run(() => connector.revoke(toHandle(art, ctx.secrets))) };
+      } catch (e) {
+        return { step, art, error: toSeverError(e) };
+      }
+    }),
+  );
+  const now = ctx.clock.now();
+  const max = ctx.tuning.retry.maxAttempts;
+  const settlements: StepSettlement[] = attempts.map(({ step, outcome, error }) => {
+    const n = step.attempts + 1;
+    if (outcome) return { id: step.id, state: 'done', attempts: n, result: { status: outcome.status, method: outcome.method, responseStatus: outcome.response.status ?? null, responseHash: hashObservation(outcome.response as never) } };
+    if (error!.retryable && n < max) return { id: step.id, state: 'pending', attempts: n };
+    return { id: step.id, state: 'failed', attempts: n, result: { error: error!.toJSON() } };
+  });
+
+  await ctx.db.transaction(async (tx) => {
+    if (deferred.length) await ctx.runner.enqueue(tx, 'revoke', deferred.map((d) => ({ stepId: d.step.id, connector: arts.get(d.step.artifactId)!.connector, startAfterMs: d.waitMs })));
+    const settled = await settleSteps(tx, settlements, now);
+    const mine = attempts.filter((a) => settled.has(a.step.id));
+    const ok = mine.filter((a) => a.outcome);
+    const failed = mine.filter((a) => a.error);
+    const retry = failed.filter((a) => settlements.find((s) => s.id === a.step.id)!.state === 'pending');
+    const final = failed.filter((a) => !retry.includes(a));
+    await setArtifactStatuses(tx, [
+      ...ok.map((a) => ({ id: a.art.id, status: 'revoked' })),
+      ...final.map((a) => ({ id: a.art.id, status: a.error!.code === 'ERR_NOT_REVOCABLE' ? 'residual' : 'failed' })),
+    ], now);
+    for (const [incidentId, group] of byIncident(ok)) {
+      await ctx.ledger.append(tx, incidentId, 'revoke.response', 'sever', {
+        note: 'acknowledgements, not evidence: each is verified through an independent path',
+        responses: group.map(({ step, art, outcome }) => ({
+          artifactId: art.id, stepId: step.id, idempotencyKey: step.idempotencyKey, connector: art.connector, kind: art.kind,
+          method: outcome!.method, status: outcome!.status, request: outcome!.request, response: outcome!.response, responseHash: hashObservation(outcome!.response as never),
+        })),
       });
-      return;
     }
-    return fail(ctx, step, err, err.code === 'ERR_NOT_REVOCABLE' ? 'residual' : 'failed');
-  }
-  const now = ctx.clock.now();
-  const limits = ctx.limits.get(art.connector)!;
-  const cap = connector.manifest.artifacts.find((c) => c.kind === art.kind);
-  const deadline = now + Math.max(limits.verifyPolicy.deadlineMs, cap?.expectedDeadByMs ?? 0);
-  const result = { status: outcome.status, method: outcome.method, responseStatus: outcome.response.status ?? null, responseHash: hashObservation(outcome.response as never) };
-  await ctx.db.transaction(async (tx) => {
-    if (!(await settleStep(tx, step.id, { state: 'done', attempts: step.attempts + 1, result, updatedAt: now }))) return;
-    await updateArtifact(tx, art.id, { status: 'revoked', updatedAt: now });
-    await ctx.ledger.append(tx, step.incidentId, 'revoke.response', 'sever', {
-      artifactId: art.id, stepId: step.id, idempotencyKey: step.idempotencyKey, connector: art.connector, kind: art.kind,
-      method: outcome.method, status: outcome.status, request: outcome.request, response: outcome.response, responseHash: result.responseHash,
-      note: 'an acknowledgement, not evidence: verification follows through an independent path',
+    for (const [incidentId, group] of byIncident(failed)) {
+      await ctx.ledger.append(tx, incidentId, 'revoke.error', 'sever', {
+        errors: group.map(({ step, art, error }) => ({
+          artifactId: art.id, stepId: step.id, attempt: step.attempts + 1, final: final.some((f) => f.step.id === step.id),
+          ...(retry.some((r) => r.step.id === step.id) ? { retryInMs: retryDelay(ctx, step.attempts + 1, error!) } : {}),
+          error: error!.toJSON(),
+        })),
+      });
+    }
+    {
+      await ctx.runner.enqueue(tx, 'revoke', retry.map(({ step, art, error }) => ({ stepId: step.id, connector: art.connector, startAfterMs: retryDelay(ctx, step.attempts + 1, error!) })));
+    }
+    const verifyRows: NewStepRow[] = ok.map(({ step, art }) => {
+      const connector = ctx.connectors.get(art.connector)!;
+      const cap = connector.manifest.artifacts.find((c) => c.kind === art.kind);
+      const deadline = now + Math.max(ctx.limits.get(art.connector)!.verifyPolicy.deadlineMs, cap?.expectedDeadByMs ?? 0);
+      return { id: ctx.ids.next('stp'), incidentId: step.incidentId, artifactId: art.id, type: 'verify', idempotencyKey: `verify:${step.idempotencyKey}`, state: 'pending', actor: step.actor, deadlineAt: deadline, createdAt: now, updatedAt: now };
     });
-    const [verifyStep] = await insertSteps(tx, [{
-      id: ctx.ids.next('stp'), incidentId: step.incidentId, artifactId: art.id, type: 'verify', idempotencyKey: `verify:${step.idempotencyKey}`,
-      state: 'pending', actor: step.actor, deadlineAt: deadline, createdAt: now, updatedAt: now,
-    }]);
-    if (verifyStep) await ctx.runner.enqueue(tx, 'verify', [{ stepId: verifyStep.id, connector: art.connector }]);
+    const inserted = await insertSteps(tx, verifyRows);
+    await ctx.runner.enqueue(tx, 'verify', inserted.map((s) => ({ stepId: s.id, connector: arts.get(s.artifactId)!.connector })));
   });
 }
 
-async function fail(ctx: EngineContext, step: StepRow, err: SeverError, status: 'failed' | 'residual'): Promise<void> {
-  const now = ctx.clock.now();
-  await ctx.db.transaction(async (tx) => {
-    if (!(await settleStep(tx, step.id, { state: 'failed', attempts: step.attempts + 1, result: { error: err.toJSON() }, updatedAt: now }))) return;
-    await updateArtifact(tx, step.artifactId, { status, updatedAt: now });
-    await ctx.ledger.append(tx, step.incidentId, 'revoke.error', 'sever', { artifactId: step.artifactId, stepId: step.id, final: true, error: err.toJSON() });
-  });
-}
-
-/** Takes one call from the provider's shared rate budget; when none is left, re-queues the step for the next window. */
-export async function deferForRate(ctx: EngineContext, step: StepRow, connector: string): Promise<boolean> {
-  const rate = ctx.limits.get(connector)?.rate;
-  if (!rate) return false;
-  const wait = await takeRateBudget(ctx.db, `connector:${connector}`, rate.limit, rate.windowMs, ctx.clock.now());
-  if (wait === 0) return false;
-  await ctx.db.transaction((tx) => ctx.runner.enqueue(tx, step.type as 'revoke' | 'verify', [{ stepId: step.id, connector, startAfterMs: wait }]));
-  return true;
+/** Groups a batch by incident: each incident has its own evidence chain. */
+export function byIncident<T extends { step: { incidentId: string } }>(list: T[]): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of list) m.set(x.step.incidentId, [...(m.get(x.step.incidentId) ?? []), x]);
+  return m;
 }

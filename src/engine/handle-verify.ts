@@ -1,83 +1,100 @@
 /**
- * The verify step: observe the artifact through a path other than the one that revoked it, record
- * the observation's hash, and either settle a verdict or poll again until the deadline. An
- * acknowledgement is never evidence; a verification through the revoke path is refused as evidence.
+ * The verify step, for a batch of jobs: observe each artifact through a path other than the one
+ * that revoked it, record the observations' hashes, and either settle a verdict or poll again
+ * until the deadline. An acknowledgement is never evidence; a verification through the revoke path
+ * is refused as evidence.
  */
 import { SeverError, toSeverError } from '../core/errors.ts';
 import type { VerifyObservation } from '../connectors/contract.ts';
 import { hashObservation } from '../ledger/index.ts';
-import { getArtifact, getStep, settleStep, updateArtifact, type ArtifactRow, type StepRow } from '../store/repo.ts';
+import { getArtifacts, getSteps, setArtifactStatuses, settleSteps, type ArtifactRow, type StepRow, type StepSettlement } from '../store/repo.ts';
 import { toHandle } from './artifact-handle.ts';
 import type { EngineContext } from './context.ts';
-import { deferForRate } from './handle-revoke.ts';
+import { byIncident } from './handle-revoke.ts';
+import { applyRateBudgets } from './rate-budget.ts';
 import { retryDelay } from './with-retry.ts';
 
-export async function handleVerify(ctx: EngineContext, stepId: string): Promise<void> {
-  const step = await getStep(ctx.db, stepId);
-  if (!step || step.state !== 'pending') return;
-  const art = await getArtifact(ctx.db, step.artifactId);
+interface Poll {
+  step: StepRow;
+  art: ArtifactRow;
+  obs?: VerifyObservation;
+  observedHash?: string;
+  error?: SeverError;
+  /** 'proved' settles with a verdict; 'again' polls later; 'deadline' settles as still live. */
+  next: 'proved' | 'again' | 'deadline';
+  waitMs: number;
+}
+
+async function observe(ctx: EngineContext, step: StepRow, art: ArtifactRow): Promise<Pick<Poll, 'obs' | 'error'>> {
   const connector = ctx.connectors.get(art.connector);
-  if (!connector) return settle(ctx, step, art, 'still-live', { error: `connector ${art.connector} is no longer configured` });
-  if (await deferForRate(ctx, step, art.connector)) return;
-  const limits = ctx.limits.get(art.connector)!;
-  const poll = step.attempts + 1;
-  let obs: VerifyObservation | undefined;
-  let error: SeverError | undefined;
+  if (!connector) return { error: new SeverError('ERR_CONNECTOR_UNKNOWN', `connector ${art.connector} is no longer configured`) };
   try {
-    obs = await ctx.runner.semaphore(art.connector).run(() => connector.verify(toHandle(art, ctx.secrets)));
+    const obs = await ctx.runner.semaphore(art.connector).run(() => connector.verify(toHandle(art, ctx.secrets)));
     const revokeMethod = connector.manifest.artifacts.find((c) => c.kind === art.kind)?.revoke.method;
     const same = obs.checks.find((c) => c.path === revokeMethod);
     if (obs.checks.length === 0 || same) {
-      error = new SeverError('ERR_VERIFY_SAME_PATH', `${art.connector} verified ${art.kind} ${art.id} ${same ? `through its revoke path (${same.path})` : 'with no check at all'}; not accepted as evidence`);
-      obs = undefined;
+      return { error: new SeverError('ERR_VERIFY_SAME_PATH', `${art.connector} verified ${art.kind} ${art.id} ${same ? `through its revoke path (${same.path})` : 'with no check at all'}; not accepted as evidence`) };
     }
+    return { obs };
   } catch (e) {
-    error = toSeverError(e);
+    return { error: toSeverError(e) };
   }
-  const now = ctx.clock.now();
-  const deadline = step.deadlineAt ?? now;
-  const observedHash = obs ? hashObservation(obs as never) : null;
-  const verdict = obs?.verdict;
-  const proved = verdict === 'dead' || (verdict === 'expired' && (!art.revocable || (art.expiresAt !== null && art.expiresAt <= now)));
-  await ctx.db.transaction(async (tx) => {
-    const entry = await ctx.ledger.append(tx, step.incidentId, 'verify.observation', 'sever', {
-      artifactId: art.id, stepId: step.id, connector: art.connector, kind: art.kind, poll,
-      ...(obs ? { verdict: obs.verdict, checks: obs.checks, observedHash } : { error: error!.toJSON() }),
-    });
-    if (proved) {
-      if (!(await settleStep(tx, step.id, { state: 'done', attempts: poll, result: { verdict, observedHash, proofSeq: entry.seq }, updatedAt: now }))) return;
-      const status = verdict === 'dead' ? 'verified-dead' : 'verified-expired';
-      await updateArtifact(tx, art.id, { status, verdictAt: now, updatedAt: now });
-      await ctx.ledger.append(tx, step.incidentId, 'artifact.verdict', 'sever', {
-        artifactId: art.id, connector: art.connector, kind: art.kind, verdict: status, proofSeq: entry.seq, observedHash,
-        paths: obs!.checks.map((c) => c.path),
-      });
-      return;
-    }
-    const retryable = obs !== undefined || error?.retryable === true;
-    const wait = obs ? limits.verifyPolicy.pollIntervalMs : retryDelay(ctx, poll, error!);
-    // A residual artifact waits for its expiry; everything else polls until its deadline.
-    const waitUntil = art.status === 'residual' && art.expiresAt ? Math.max(now + wait, Math.min(art.expiresAt + 50, deadline)) : now + wait;
-    if (retryable && waitUntil <= deadline) {
-      if (!(await settleStep(tx, step.id, { attempts: poll, updatedAt: now }))) return;
-      await ctx.runner.enqueue(tx, 'verify', [{ stepId: step.id, connector: art.connector, startAfterMs: waitUntil - now }]);
-      return;
-    }
-    if (!(await settleStep(tx, step.id, { state: 'failed', attempts: poll, result: { verdict: verdict ?? null, observedHash }, updatedAt: now }))) return;
-    const status = art.status === 'residual' ? 'residual' : 'still-live';
-    await updateArtifact(tx, art.id, { status, updatedAt: now });
-    await ctx.ledger.append(tx, step.incidentId, 'artifact.verdict', 'sever', {
-      artifactId: art.id, connector: art.connector, kind: art.kind, verdict: status, lastObservationSeq: entry.seq,
-      reason: obs ? `still ${verdict} at the verification deadline` : `verification failed: ${error!.code}`,
-    });
-  });
 }
 
-async function settle(ctx: EngineContext, step: StepRow, art: ArtifactRow, status: string, detail: Record<string, unknown>): Promise<void> {
+export async function handleVerifyBatch(ctx: EngineContext, stepIds: string[]): Promise<void> {
+  const steps = (await getSteps(ctx.db, stepIds)).filter((s) => s.state === 'pending');
+  if (steps.length === 0) return;
+  const arts = new Map((await getArtifacts(ctx.db, steps.map((s) => s.artifactId))).map((a) => [a.id, a]));
+  const { run, deferred } = await applyRateBudgets(ctx, steps, arts);
+  const observed = await Promise.all(run.map(async (step) => ({ step, art: arts.get(step.artifactId)!, ...(await observe(ctx, step, arts.get(step.artifactId)!)) })));
   const now = ctx.clock.now();
+  const polls: Poll[] = observed.map((o) => {
+    const { art, step, obs, error } = o;
+    const verdict = obs?.verdict;
+    const proved = verdict === 'dead' || (verdict === 'expired' && (!art.revocable || (art.expiresAt !== null && art.expiresAt <= now)));
+    const observedHash = obs ? hashObservation(obs as never) : undefined;
+    if (proved) return { ...o, ...(observedHash ? { observedHash } : {}), next: 'proved', waitMs: 0 };
+    const retryable = obs !== undefined || error?.retryable === true;
+    const wait = obs ? ctx.limits.get(art.connector)!.verifyPolicy.pollIntervalMs : retryDelay(ctx, step.attempts + 1, error!);
+    // A residual artifact waits for its expiry; everything else polls until its deadline.
+    const deadline = step.deadlineAt ?? now;
+    const until = art.status === 'residual' && art.expiresAt ? Math.max(now + wait, Math.min(art.expiresAt + 50, deadline)) : now + wait;
+    const next = retryable && until <= deadline ? 'again' : 'deadline';
+    return { ...o, ...(observedHash ? { observedHash } : {}), next, waitMs: until - now };
+  });
+  const settlements: StepSettlement[] = polls.map((p) => ({
+    id: p.step.id,
+    state: p.next === 'proved' ? 'done' : p.next === 'again' ? 'pending' : 'failed',
+    attempts: p.step.attempts + 1,
+    ...(p.next === 'again' ? {} : { result: { verdict: p.obs?.verdict ?? null, observedHash: p.observedHash ?? null } }),
+  }));
+
   await ctx.db.transaction(async (tx) => {
-    if (!(await settleStep(tx, step.id, { state: 'failed', result: detail, updatedAt: now }))) return;
-    await updateArtifact(tx, art.id, { status, updatedAt: now });
-    await ctx.ledger.append(tx, step.incidentId, 'artifact.verdict', 'sever', { artifactId: art.id, verdict: status, ...detail });
+    if (deferred.length) await ctx.runner.enqueue(tx, 'verify', deferred.map((d) => ({ stepId: d.step.id, connector: arts.get(d.step.artifactId)!.connector, startAfterMs: d.waitMs })));
+    const settled = await settleSteps(tx, settlements, now);
+    const mine = polls.filter((p) => settled.has(p.step.id));
+    const statusOf = (p: Poll) => (p.next === 'proved' ? (p.obs!.verdict === 'dead' ? 'verified-dead' : 'verified-expired') : p.art.status === 'residual' ? 'residual' : 'still-live');
+    const verdicts = mine.filter((p) => p.next !== 'again');
+    await setArtifactStatuses(tx, verdicts.map((p) => ({ id: p.art.id, status: statusOf(p), ...(p.next === 'proved' ? { verdictAt: now } : {}) })), now);
+    for (const [incidentId, group] of byIncident(mine)) {
+      const entry = await ctx.ledger.append(tx, incidentId, 'verify.observation', 'sever', {
+        observations: group.map((p) => ({
+          artifactId: p.art.id, stepId: p.step.id, connector: p.art.connector, kind: p.art.kind, poll: p.step.attempts + 1,
+          ...(p.obs ? { verdict: p.obs.verdict, checks: p.obs.checks, observedHash: p.observedHash } : { error: p.error!.toJSON() }),
+        })),
+      });
+      const settledHere = group.filter((p) => p.next !== 'again');
+      if (settledHere.length) {
+        await ctx.ledger.append(tx, incidentId, 'artifact.verdict', 'sever', {
+          verdicts: settledHere.map((p) => ({
+            artifactId: p.art.id, connector: p.art.connector, kind: p.art.kind, verdict: statusOf(p), observationSeq: entry.seq,
+            ...(p.next === 'proved'
+              ? { observedHash: p.observedHash, paths: p.obs!.checks.map((c) => c.path) }
+              : { reason: p.obs ? `still ${p.obs.verdict} at the verification deadline` : `verification failed: ${p.error!.code}` }),
+          })),
+        });
+      }
+    }
+    await ctx.runner.enqueue(tx, 'verify', mine.filter((p) => p.next === 'again').map((p) => ({ stepId: p.step.id, connector: p.art.connector, startAfterMs: p.waitMs })));
   });
 }

@@ -17,7 +17,8 @@ export interface StepJob {
   stepId: string;
 }
 
-export type StepHandler = (job: StepJob) => Promise<void>;
+/** Handles a batch of step ids (one pg-boss fetch). */
+export type StepHandler = (stepIds: string[]) => Promise<void>;
 
 export interface Runner {
   /** Starts pg-boss (creating its schema once). Call before any transaction that enqueues: on PGlite, starting inside one deadlocks. */
@@ -100,7 +101,7 @@ export function createRunner(o: RunnerOptions): Runner {
           QUEUES[type],
           { batchSize: o.batchSize, localConcurrency: o.pollers, burstWhenBatchFull: true, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 2 },
           async (batch) => {
-            await Promise.all(batch.map((job) => handlers[type](job.data)));
+            await handlers[type](batch.map((job) => job.data.stepId));
           },
         );
       }

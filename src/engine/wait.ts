@@ -1,8 +1,8 @@
 import { transition, type IncidentState } from '../core/incident-state.ts';
 import { countOpenSteps, getIncident, listArtifacts, listExceptions, updateIncident } from '../store/repo.ts';
 import type { EngineContext } from './context.ts';
-import { handleRevoke } from './handle-revoke.ts';
-import { handleVerify } from './handle-verify.ts';
+import { handleRevokeBatch } from './handle-revoke.ts';
+import { handleVerifyBatch } from './handle-verify.ts';
 
 export interface StepsSummary {
   pendingSteps: number;
@@ -21,7 +21,7 @@ export async function summarize(ctx: EngineContext, incidentId: string): Promise
 
 /** Runs the workers until no step of the incident is pending. */
 export async function waitForSteps(ctx: EngineContext, incidentId: string, onProgress?: ProgressFn): Promise<StepsSummary> {
-  await ctx.runner.startWorkers({ revoke: (j) => handleRevoke(ctx, j.stepId), verify: (j) => handleVerify(ctx, j.stepId) });
+  await ctx.runner.startWorkers({ revoke: (ids) => handleRevokeBatch(ctx, ids), verify: (ids) => handleVerifyBatch(ctx, ids) });
   let last = '';
   for (;;) {
     const s = await summarize(ctx, incidentId);

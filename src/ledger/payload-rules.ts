@@ -10,6 +10,12 @@ import { publicJwkSchema } from './jwk.ts';
 
 const id = z.string().min(1);
 const withPublicKey = z.looseObject({ publicKey: publicJwkSchema });
+// What was observed is hashed; an observation that failed carries the error instead.
+const observation = z.union([
+  z.looseObject({ artifactId: id, observedHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (hashObservation)') }),
+  z.looseObject({ artifactId: id, observedHash: z.never().optional(), error: z.looseObject({ code: id }) }),
+]);
+const verdict = z.looseObject({ artifactId: id, verdict: z.enum(ARTIFACT_STATUSES) });
 
 const RULES: Partial<Record<string, z.ZodType>> = {
   // The key that signs the chain is announced in the chain itself (docs/evidence.md, "Keys").
@@ -18,12 +24,10 @@ const RULES: Partial<Record<string, z.ZodType>> = {
   // One artifact, or a batch from one discovery pass.
   'artifact.discovered': z.union([z.looseObject({ artifactId: id }), z.looseObject({ artifacts: z.array(z.looseObject({ artifactId: id })).min(1) })]),
   'artifact.added': z.union([z.looseObject({ artifactId: id }), z.looseObject({ artifacts: z.array(z.looseObject({ artifactId: id })).min(1) })]),
-  // What was observed is hashed; an observation that failed carries the error instead.
-  'verify.observation': z.union([
-    z.looseObject({ artifactId: id, observedHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits (hashObservation)') }),
-    z.looseObject({ artifactId: id, observedHash: z.never().optional(), error: z.looseObject({ code: id }) }),
-  ]),
-  'artifact.verdict': z.looseObject({ artifactId: id, verdict: z.enum(ARTIFACT_STATUSES) }),
+  // One observation, or the observations of one batch of polls.
+  'verify.observation': z.union([observation, z.looseObject({ observations: z.array(observation).min(1) })]),
+  // One verdict, or the verdicts of one batch.
+  'artifact.verdict': z.union([verdict, z.looseObject({ verdicts: z.array(verdict).min(1) })]),
   'signoff.recorded': z.looseObject({ role: id, person: id }),
 };
 
@@ -49,4 +53,13 @@ export function introducedArtifactIds(payload: Record<string, unknown>): string[
   const list = payload.artifacts;
   if (!Array.isArray(list)) return [];
   return list.flatMap((a: unknown) => (typeof a === 'object' && a !== null && typeof (a as { artifactId?: unknown }).artifactId === 'string' ? [(a as { artifactId: string }).artifactId] : []));
+}
+
+/** The `{artifactId, verdict}` pairs of an `artifact.verdict` payload, single or batched. */
+export function verdictsOf(payload: Record<string, unknown>): Array<{ artifactId: string; verdict: string }> {
+  const one = (v: unknown) =>
+    typeof v === 'object' && v !== null && typeof (v as { artifactId?: unknown }).artifactId === 'string'
+      ? [{ artifactId: (v as { artifactId: string }).artifactId, verdict: String((v as { verdict?: unknown }).verdict) }]
+      : [];
+  return Array.isArray(payload.verdicts) ? payload.verdicts.flatMap(one) : one(payload);
 }

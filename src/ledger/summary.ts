@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { TERMINAL_PROOF } from '../core/model.ts';
 import type { Entry } from './entry.ts';
-import { introducedArtifactIds } from './payload-rules.ts';
+import { introducedArtifactIds, verdictsOf } from './payload-rules.ts';
 
 /** The incident state that means closed (src/core/incident-state.ts); `incident.closed` moves to it. */
 export const CLOSED_STATE = 'remediated';
@@ -60,12 +60,12 @@ export interface SummaryProblem {
  */
 export function checkSummary(summary: BundleSummary, entries: readonly Entry[]): SummaryProblem | undefined {
   const introduced = new Set<string>();
-  const lastVerdict = new Map<string, Entry>();
+  const lastVerdict = new Map<string, { entry: Entry; verdict: string }>();
   let lastClosure: Entry | undefined;
   const signed = new Set<string>();
   for (const e of entries) {
     if (e.type === 'artifact.discovered' || e.type === 'artifact.added') for (const id of introducedArtifactIds(e.payload)) introduced.add(id);
-    if (e.type === 'artifact.verdict') lastVerdict.set(String(e.payload.artifactId), e);
+    if (e.type === 'artifact.verdict') for (const v of verdictsOf(e.payload)) lastVerdict.set(v.artifactId, { entry: e, verdict: v.verdict });
     if (e.type === 'incident.closed' || e.type === 'incident.reopened') lastClosure = e;
     if (e.type === 'signoff.recorded') signed.add(JSON.stringify([e.payload.role, e.payload.person]));
   }
@@ -80,7 +80,7 @@ export function checkSummary(summary: BundleSummary, entries: readonly Entry[]):
     if ((TERMINAL_PROOF as readonly string[]).includes(a.status)) {
       const v = lastVerdict.get(a.id);
       if (v === undefined) return problem(`${path}.status`, `artifact ${a.id} is listed as ${a.status} but has no artifact.verdict entry`);
-      if (v.payload.verdict !== a.status) return problem(`${path}.status`, `artifact ${a.id} is listed as ${a.status} but its last verdict is ${String(v.payload.verdict)}`, v);
+      if (v.verdict !== a.status) return problem(`${path}.status`, `artifact ${a.id} is listed as ${a.status} but its last verdict is ${v.verdict}`, v.entry);
     }
   }
   const closed = lastClosure?.type === 'incident.closed';

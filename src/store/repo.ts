@@ -159,3 +159,66 @@ export async function settleStep(db: DbOrTx, id: string, patch: Partial<NewStepR
   const rows = await db.update(steps).set(patch).where(and(eq(steps.id, id), eq(steps.state, 'pending'))).returning({ id: steps.id });
   return rows.length === 1;
 }
+
+export async function getSteps(db: DbOrTx, ids: string[]): Promise<StepRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(steps).where(inArray(steps.id, ids));
+}
+
+export async function getArtifacts(db: DbOrTx, ids: string[]): Promise<ArtifactRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(artifacts).where(inArray(artifacts.id, [...new Set(ids)]));
+}
+
+export interface StepSettlement {
+  id: string;
+  /** 'pending' keeps the step open (a retry or another poll), 'done' or 'failed' closes it. */
+  state: 'pending' | 'done' | 'failed';
+  attempts: number;
+  result?: unknown;
+}
+
+/**
+ * Settles many pending steps in one statement. Returns the ids actually settled: a step another
+ * delivery already settled is left alone, and the caller must then do nothing more for it.
+ */
+export async function settleSteps(db: DbOrTx, rows: StepSettlement[], now: number): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const json = JSON.stringify(rows.map((r) => ({ id: r.id, state: r.state, attempts: r.attempts, result: r.result ?? null })));
+  const res = await db.execute<{ id: string }>(sql`
+    update steps s set state = v.state, attempts = v.attempts, result = coalesce(v.result, s.result), updated_at = ${now}
+    from jsonb_to_recordset(${json}::jsonb) as v(id text, state text, attempts int, result jsonb)
+    where s.id = v.id and s.state = 'pending'
+    returning s.id`);
+  const list = (Array.isArray(res) ? res : (res as { rows: { id: string }[] }).rows) as { id: string }[];
+  return new Set(list.map((r) => r.id));
+}
+
+/** Sets each artifact's status (and verdict time) in one statement. */
+export async function setArtifactStatuses(db: DbOrTx, rows: Array<{ id: string; status: string; verdictAt?: number }>, now: number): Promise<void> {
+  if (rows.length === 0) return;
+  const json = JSON.stringify(rows.map((r) => ({ id: r.id, status: r.status, verdict_at: r.verdictAt ?? null })));
+  await db.execute(sql`
+    update artifacts a set status = v.status, verdict_at = coalesce(v.verdict_at, a.verdict_at), updated_at = ${now}
+    from jsonb_to_recordset(${json}::jsonb) as v(id text, status text, verdict_at bigint)
+    where a.id = v.id`);
+}
+
+/**
+ * Takes up to `want` units of a fixed-window rate budget at once. Returns how many were granted
+ * and, when fewer than wanted, the milliseconds until the next window.
+ */
+export async function takeRateBudgetN(db: DbOrTx, key: string, limit: number, windowMs: number, now: number, want: number): Promise<{ granted: number; waitMs: number }> {
+  const windowStart = Math.floor(now / windowMs) * windowMs;
+  const res = await db.execute<{ before: number; after: number }>(sql`
+    with prev as (select n from rate_windows where key = ${key} and window_start = ${windowStart} for update),
+    up as (
+      insert into rate_windows as r (key, window_start, n) values (${key}, ${windowStart}, least(${limit}, ${want}))
+      on conflict (key, window_start) do update set n = least(${limit}, r.n + ${want})
+      returning r.n
+    )
+    select coalesce((select n from prev), 0)::int as before, (select n from up)::int as after`);
+  const row = ((Array.isArray(res) ? res : (res as { rows: unknown[] }).rows) as Array<{ before: number; after: number }>)[0]!;
+  const granted = row.after - row.before;
+  return { granted, waitMs: granted < want ? windowStart + windowMs - now : 0 };
+}
