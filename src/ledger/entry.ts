@@ -54,7 +54,12 @@ const HEX64 = /^[0-9a-f]{64}$/;
 export const hex64Schema = z.string().regex(HEX64, 'must be 64 lowercase hex digits (SHA-256)');
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const label = z.string().min(1).max(200).refine((s) => !CONTROL.test(s), 'must not contain control characters');
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const label = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((s) => !CONTROL.test(s) && !LONE_SURROGATE.test(s), 'must not contain control characters or lone surrogates');
 
 const payloadSchema = z.custom<JsonObject>(
   (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && isCanonicalizable(v),

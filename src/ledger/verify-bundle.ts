@@ -2,6 +2,7 @@
  * Offline verification of an evidence bundle: no database, no network, no clock. The result is
  * data, never an exception, and names the first thing that is wrong.
  */
+import { SeverError } from '../core/errors.ts';
 import { publicJwkSchema, publicKeyObject, verifySignature, type PublicJwk } from './jwk.ts';
 import { bundleEnvelopeSchema, bundleSigningInput, type EvidenceBundle } from './bundle.ts';
 import { firstIssue, type Entry } from './entry.ts';
@@ -62,6 +63,15 @@ export type BundleResult = BundleVerified | BundleRejected;
  * @param input The file's bytes, its text, or an already parsed value.
  */
 export function verifyBundle(input: Uint8Array | string | unknown, options: VerifyBundleOptions = {}): BundleResult {
+  try {
+    return check(input, options);
+  } catch (e) {
+    // A safety net: every known failure is reported above; a verifier must still never throw.
+    return { ok: false, code: 'ERR_BUNDLE_INVALID', part: 'envelope', reason: `could not be verified: ${e instanceof Error ? e.message : String(e)}`, index: null, seq: null, type: null };
+  }
+}
+
+function check(input: unknown, options: VerifyBundleOptions): BundleResult {
   const reject = (part: BundlePart, reason: string, at: Partial<Pick<BundleRejected, 'index' | 'seq' | 'type' | 'check' | 'path'>> = {}): BundleRejected => ({
     ok: false,
     code: part === 'json' ? 'ERR_BUNDLE_UNREADABLE' : 'ERR_BUNDLE_INVALID',
@@ -132,7 +142,15 @@ export function verifyBundle(input: Uint8Array | string | unknown, options: Veri
   // Every key the chain announces is trusted (pinned, or endorsed by a trusted key): verifyChain saw to it.
   const signer = keys.get(bundle.keyId);
   if (signer === undefined || !announced.has(bundle.keyId)) return reject('signature', `the bundle is signed by key ${bundle.keyId}, which the chain does not announce`, { path: 'keyId' });
-  if (!verifySignature(publicKeyObject(signer), bundleSigningInput(bundle), bundle.bundleSig)) {
+  let signed: Uint8Array;
+  try {
+    signed = bundleSigningInput(bundle);
+  } catch (e) {
+    // Parsed JSON can still hold a lone surrogate (`"\ud800"`), which has no canonical form.
+    const path = e instanceof SeverError ? String(e.details.path ?? '').replace(/^\$\.?/, '') : '';
+    return reject('envelope', `the bundle cannot be canonicalized: ${e instanceof Error ? e.message : String(e)}`, { path });
+  }
+  if (!verifySignature(publicKeyObject(signer), signed, bundle.bundleSig)) {
     return reject('signature', `bundleSig does not verify with key ${bundle.keyId}: something outside the entries (summary, keys, header) was changed`, { path: 'bundleSig' });
   }
   if (bundle.exportedAt < last.at) return reject('envelope', `exportedAt ${bundle.exportedAt} is earlier than the last entry (${last.at})`, { path: 'exportedAt' });

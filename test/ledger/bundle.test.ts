@@ -188,6 +188,14 @@ test('garbage, truncated or non-UTF-8 files are ERR_BUNDLE_UNREADABLE', () => {
   assertRejected(JSON.stringify({ ...bundle(), extra: true }), { part: 'envelope' });
 });
 
+test('lone surrogates anywhere are rejected, never thrown', () => {
+  const text = JSON.stringify(bundle());
+  assertRejected(text.replace('"state":"remediated"', '"state":"remediated","x":"\\ud800"'), { part: 'envelope', path: 'summary.x' });
+  assertRejected(text.replace('"actor":"carol@example.com"', '"actor":"carol\\udc00"'), { part: 'entry', index: 7, seq: 7, check: 'schema' });
+  assertRejected(text.replace('"reason":"phished"', '"reason":"\\ud800"'), { part: 'entry', index: 0, check: 'schema' });
+  assertRejected(text.replace('"incidentId":"inc_test"', '"incidentId":"\\ud800"'), { part: 'envelope' });
+});
+
 test('every single-byte change of a bundle file is detected', () => {
   const bytes = new TextEncoder().encode(JSON.stringify(bundle()));
   assert.equal(verifyBundle(bytes).ok, true);
