@@ -236,6 +236,23 @@ test('the summary must agree with the chain', () => {
   });
 });
 
+test('batched observations and verdicts count like single ones', () => {
+  const steps = incidentSteps(A);
+  const batched = steps.map((s) =>
+    s.type === 'verify.observation'
+      ? { ...s, payload: { observations: [s.payload, { artifactId: 'art_2', error: { code: 'ERR_PROVIDER_UNAVAILABLE' } }] } }
+      : s.type === 'artifact.verdict'
+        ? { ...s, payload: { verdicts: [{ artifactId: 'art_0', verdict: 'still-live' }, s.payload] } }
+        : s,
+  );
+  const entries = buildChain(A, batched);
+  const ctx = { clock: frozenClock(T0 + 60_000), signer: A };
+  assert.equal(verifyBundle(buildBundle(entries, SUMMARY, ctx)).ok, true);
+  assert.throws(() => buildBundle(entries, { ...SUMMARY, artifacts: [{ ...SUMMARY.artifacts[0], status: 'verified-expired' } as never] }, ctx), { code: 'ERR_BUNDLE_INVALID' });
+  assert.throws(() => buildChain(A, [...steps.slice(0, 5), { type: 'artifact.verdict', payload: { verdicts: [] } }]), { code: 'ERR_RECORD_INVALID' });
+  assert.throws(() => buildChain(A, [...steps.slice(0, 5), { type: 'verify.observation', payload: { observations: [{ artifactId: 'a' }] } }]), { code: 'ERR_RECORD_INVALID' });
+});
+
 test('buildBundle refuses a broken chain and a signer the chain never announced', () => {
   const entries = buildChain(A, incidentSteps(A));
   (entries[2] as Entry).payload.plan = {};
