@@ -1,7 +1,7 @@
 /**
  * The Keycloak-shaped admin REST API, mounted at `/admin/realms/{realm}`. Bearer `adminToken`.
  *
- *   GET    /users?username=&exact=          UserRepresentation[]
+ *   GET    /users?username=|email=&exact=   UserRepresentation[]
  *   GET    /users/{id}                       UserRepresentation | 404
  *   GET    /users/{id}/sessions              UserSessionRepresentation[] (SSO sessions)
  *   GET    /users/{id}/offline-sessions/{clientUuid}   UserSessionRepresentation[] (offline)
@@ -63,9 +63,9 @@ export async function handleAdmin(ctx: AdminContext, req: IncomingMessage, res: 
 
   let m: RegExpExecArray | null;
   if (method === 'GET' && path === '/users') {
-    const username = query.get('username') ?? query.get('search');
     const exact = query.get('exact') === 'true';
-    const users = ctx.directory.all().filter((u) => !username || (exact ? u.username === username.toLowerCase() : u.username.includes(username.toLowerCase())));
+    const match = (value: string, q: string | null) => q === null || (exact ? value === q.toLowerCase() : value.includes(q.toLowerCase()));
+    const users = ctx.directory.all().filter((u) => match(u.username, query.get('username') ?? query.get('search')) && match(u.email, query.get('email')));
     return send(res, 200, users.map(userRep));
   }
   if (method === 'GET' && path === '/clients') {

@@ -31,6 +31,8 @@ export interface LabToken {
   clientId: string;
   grantId?: string;
   sessionId?: string;
+  /** For offline tokens: the offline session they belong to (in the lab, their grant). */
+  offlineSessionId?: string;
   expiresWithSession: boolean;
   offline: boolean;
   scope?: string;
@@ -98,9 +100,11 @@ export class Operations {
       if (!this.#usable(rec)) continue;
       const p = rec.payload;
       const sessionUid = p.sessionUid as string | undefined;
+      const offline = scopesOf(p).has('offline_access');
       out.push({
         id: tokenFingerprint(rec.id), value: rec.id, type: rec.model === 'AccessToken' ? 'access_token' : 'refresh_token', format: 'opaque',
-        clientId: String(p.clientId), expiresWithSession: p.expiresWithSession === true, offline: scopesOf(p).has('offline_access'),
+        clientId: String(p.clientId), expiresWithSession: p.expiresWithSession === true, offline,
+        ...(offline && p.grantId ? { offlineSessionId: p.grantId } : {}),
         iat: Number(p.iat), exp: Number(p.exp),
         ...(p.grantId ? { grantId: p.grantId } : {}), ...(sessionUid ? { sessionId: sessionUid } : {}), ...(p.scope ? { scope: String(p.scope) } : {}),
       });

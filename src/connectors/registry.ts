@@ -2,5 +2,10 @@
  * The built-in connector kinds. Adding a connector = one folder + one line here.
  */
 import type { ConnectorModule } from './contract.ts';
+import { keycloakConnector } from './keycloak/index.ts';
+import { oauthConnector } from './oauth/index.ts';
 
-export const CONNECTOR_MODULES: Record<string, ConnectorModule> = {};
+export const CONNECTOR_MODULES: Record<string, ConnectorModule> = {
+  keycloak: keycloakConnector,
+  oauth: oauthConnector,
+};
