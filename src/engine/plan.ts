@@ -1,7 +1,7 @@
 import { iso } from '../core/clock.ts';
 import { transition, type IncidentState } from '../core/incident-state.ts';
 import { buildPlan, type Plan } from '../core/plan.ts';
-import { getIncident, listArtifacts, updateArtifact, updateIncident } from '../store/repo.ts';
+import { getIncident, listArtifacts, setArtifactPlan, updateIncident } from '../store/repo.ts';
 import type { EngineContext } from './context.ts';
 
 const REPLANNABLE = new Set(['discovered', 'planned', 'still-live', 'failed', 'residual']);
@@ -27,11 +27,11 @@ export async function plan(ctx: EngineContext, incidentId: string, actor: string
     now,
   });
   await ctx.db.transaction(async (tx) => {
-    for (const item of p.items) {
-      const a = arts.find((x) => x.id === item.artifactId)!;
-      const status = REPLANNABLE.has(a.status) ? 'planned' : a.status;
-      await updateArtifact(tx, a.id, { tier: item.tier, action: item.action, status, updatedAt: now });
-    }
+    const byId = new Map(arts.map((a) => [a.id, a]));
+    await setArtifactPlan(tx, p.items.map((item) => {
+      const status = byId.get(item.artifactId)!.status;
+      return { id: item.artifactId, tier: item.tier, action: item.action, status: REPLANNABLE.has(status) ? 'planned' : status };
+    }), now);
     await updateIncident(tx, incidentId, { state: 'planned', plan: p, updatedAt: now });
     if (from !== 'planned') await ctx.ledger.append(tx, incidentId, 'incident.state-changed', actor, { from, to: 'planned' });
     await ctx.ledger.append(tx, incidentId, 'plan.created', actor, { plan: p });

@@ -1,5 +1,5 @@
 import { transition, type IncidentState } from '../core/incident-state.ts';
-import { countOpenSteps, getIncident, listArtifacts, listExceptions, updateIncident } from '../store/repo.ts';
+import { countByStatus, countOpenSteps, getIncident, listArtifacts, listExceptions, updateIncident } from '../store/repo.ts';
 import type { EngineContext } from './context.ts';
 import { handleRevokeBatch } from './handle-revoke.ts';
 import { handleVerifyBatch } from './handle-verify.ts';
@@ -13,10 +13,7 @@ export interface StepsSummary {
 export type ProgressFn = (s: StepsSummary) => void;
 
 export async function summarize(ctx: EngineContext, incidentId: string): Promise<StepsSummary> {
-  const [arts, pendingSteps] = await Promise.all([listArtifacts(ctx.db, incidentId), countOpenSteps(ctx.db, incidentId)]);
-  const byStatus: Record<string, number> = {};
-  for (const a of arts) byStatus[a.status] = (byStatus[a.status] ?? 0) + 1;
-  return { pendingSteps, byStatus, total: arts.length };
+  return countByStatus(ctx.db, incidentId);
 }
 
 /** Runs the workers until no step of the incident is pending. */

@@ -222,3 +222,25 @@ export async function takeRateBudgetN(db: DbOrTx, key: string, limit: number, wi
   const granted = row.after - row.before;
   return { granted, waitMs: granted < want ? windowStart + windowMs - now : 0 };
 }
+
+/** Records each artifact's tier, action and status from a plan in one statement. */
+export async function setArtifactPlan(db: DbOrTx, rows: Array<{ id: string; tier: string; action: string; status: string }>, now: number): Promise<void> {
+  if (rows.length === 0) return;
+  const json = JSON.stringify(rows);
+  await db.execute(sql`
+    update artifacts a set tier = v.tier, action = v.action, status = v.status, updated_at = ${now}
+    from jsonb_to_recordset(${json}::jsonb) as v(id text, tier text, action text, status text)
+    where a.id = v.id`);
+}
+
+/** Artifact counts by status and the number of pending steps, without reading the rows. */
+export async function countByStatus(db: DbOrTx, incidentId: string): Promise<{ byStatus: Record<string, number>; total: number; pendingSteps: number }> {
+  const rows = await db.select({ status: artifacts.status, n: sql<number>`count(*)::int` }).from(artifacts).where(eq(artifacts.incidentId, incidentId)).groupBy(artifacts.status);
+  const byStatus: Record<string, number> = {};
+  let total = 0;
+  for (const r of rows) {
+    byStatus[r.status] = r.n;
+    total += r.n;
+  }
+  return { byStatus, total, pendingSteps: await countOpenSteps(db, incidentId) };
+}
