@@ -107,7 +107,25 @@ const DEFAULT_CLIENTS = [
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
+/**
+ * oidc-provider warns, once per provider or process, about the two things the lab does on
+ * purpose: devInteractions (the scripted login) and a pre-parsed login form (username → user id).
+ * Those two lines are dropped; every other warning passes through.
+ */
+const EXPECTED_WARNINGS = ['oidc-provider WARNING: a quick start development-only feature devInteractions', 'oidc-provider WARNING: already parsed request body'];
+let warningsFiltered = false;
+function filterExpectedWarnings(): void {
+  if (warningsFiltered) return;
+  warningsFiltered = true;
+  const warn = console.warn.bind(console);
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && EXPECTED_WARNINGS.some((w) => (args[0] as string).includes(w))) return;
+    warn(...args);
+  };
+}
+
 export async function startLabIdp(options: LabIdpOptions = {}): Promise<LabIdp> {
+  filterExpectedWarnings();
   const realm = options.realm ?? 'lab';
   const prefix = `/realms/${realm}`;
   const adminPrefix = `/admin/realms/${realm}`;
