@@ -103,8 +103,8 @@ async function recordDiscovered(ctx: EngineContext, incidentId: string, connecto
         connector,
         subjectId,
         artifacts: inserted.map((a) => ({
-          artifactId: a.id, kind: a.kind, externalId: a.externalId, label: a.label, revocable: a.revocable,
-          issuedAt: a.issuedAt, expiresAt: a.expiresAt, dependsOn: a.dependsOn, secretHash: a.secretHash,
+          artifactId: a.id, kind: a.kind, externalId: a.externalId, label: a.label, revocable: a.revocable ?? true,
+          issuedAt: a.issuedAt ?? null, expiresAt: a.expiresAt ?? null, dependsOn: a.dependsOn ?? [], secretHash: a.secretHash ?? null,
         })),
       });
     }

@@ -13,9 +13,12 @@ import { Semaphore } from './semaphore.ts';
 export const QUEUES = { revoke: 'sever-revoke', verify: 'sever-verify' } as const;
 export type StepType = keyof typeof QUEUES;
 
+/** A job carries the ids of up to STEPS_PER_JOB steps of one connector; the step rows are the truth. */
 export interface StepJob {
-  stepId: string;
+  stepIds: string[];
 }
+
+export const STEPS_PER_JOB = 32;
 
 /** Handles a batch of step ids (one pg-boss fetch). */
 export type StepHandler = (stepIds: string[]) => Promise<void>;
@@ -81,16 +84,20 @@ export function createRunner(o: RunnerOptions): Runner {
       const b = boss;
       const now = o.now();
       const db = fromDrizzle(tx as never, sql as never);
-      for (let i = 0; i < jobs.length; i += 500) {
-        await b.insert(
-          QUEUES[type],
-          jobs.slice(i, i + 500).map((j) => ({
-            data: { stepId: j.stepId },
-            ...(j.startAfterMs && j.startAfterMs > 0 ? { startAfter: new Date(now + j.startAfterMs) } : {}),
-          })),
-          { db },
-        );
+      // One job per connector, start time and chunk of steps: far fewer queue rows than steps.
+      const groups = new Map<string, string[]>();
+      for (const j of jobs) {
+        const key = `${j.connector}\u0000${Math.max(0, j.startAfterMs ?? 0)}`;
+        groups.set(key, [...(groups.get(key) ?? []), j.stepId]);
       }
+      const rows: Array<{ data: StepJob; startAfter?: Date }> = [];
+      for (const [key, ids] of groups) {
+        const startAfterMs = Number(key.split('\u0000')[1]);
+        for (let i = 0; i < ids.length; i += STEPS_PER_JOB) {
+          rows.push({ data: { stepIds: ids.slice(i, i + STEPS_PER_JOB) }, ...(startAfterMs > 0 ? { startAfter: new Date(now + startAfterMs) } : {}) });
+        }
+      }
+      for (let i = 0; i < rows.length; i += 500) await b.insert(QUEUES[type], rows.slice(i, i + 500), { db });
     },
     async startWorkers(handlers) {
       const b = await start();
@@ -101,7 +108,7 @@ export function createRunner(o: RunnerOptions): Runner {
           QUEUES[type],
           { batchSize: o.batchSize, localConcurrency: o.pollers, burstWhenBatchFull: true, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 2 },
           async (batch) => {
-            await handlers[type](batch.map((job) => job.data.stepId));
+            await handlers[type](batch.flatMap((job) => job.data.stepIds));
           },
         );
       }

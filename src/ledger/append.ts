@@ -20,6 +20,21 @@ export interface EntryInput {
   payload: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * What a writer must know of the chain's last entry when it does not re-read the whole entry: the
+ * store's ledger rows are verified as a whole on export, so a hot writer may pass only the head.
+ * Its `payload` is needed only when the signer's key differs from `keyId` (key rotation).
+ */
+export interface ChainHead {
+  incidentId: string;
+  seq: number;
+  hash: string;
+  at: string;
+  keyId: string;
+  type: string;
+  payload?: JsonObject;
+}
+
 export interface BuildContext {
   clock: Clock;
   signer: Signer;
@@ -41,7 +56,7 @@ export interface BuildContext {
  *   a secret), `ERR_CANONICAL_JSON` (payload not JSON), `ERR_LEDGER_BROKEN` (`prev` does not match
  *   its own hash), `ERR_KEY_INVALID` (key rules above).
  */
-export function buildEntry(prev: Entry | undefined, input: EntryInput, ctx: BuildContext): Entry {
+export function buildEntry(prev: Entry | ChainHead | undefined, input: EntryInput, ctx: BuildContext): Entry {
   const previous = prev === undefined ? undefined : checkPrevious(prev, input.incidentId);
   const payload = copyPayload(input.payload);
   checkKeyRules(previous, input.type, payload, ctx.signer);
@@ -70,7 +85,14 @@ export function buildEntry(prev: Entry | undefined, input: EntryInput, ctx: Buil
   return entry;
 }
 
-function checkPrevious(prev: Entry, incidentId: string): Entry {
+function checkPrevious(prev: Entry | ChainHead, incidentId: string): ChainHead {
+  if (!('sig' in prev)) {
+    if (prev.incidentId !== incidentId) throw new SeverError('ERR_RECORD_INVALID', `The chain head belongs to incident ${prev.incidentId}, not ${incidentId}.`, { details: { incidentId } });
+    if (!/^[0-9a-f]{64}$/.test(prev.hash) || !Number.isInteger(prev.seq) || prev.seq < 0) {
+      throw new SeverError('ERR_LEDGER_BROKEN', `The ledger head of incident ${incidentId} is malformed.`, { details: { incidentId, seq: prev.seq } });
+    }
+    return prev;
+  }
   const p = parseEntry(prev);
   if (p.incidentId !== incidentId) {
     throw new SeverError('ERR_RECORD_INVALID', `The previous entry belongs to incident ${p.incidentId}, not ${incidentId}.`, { details: { incidentId } });
@@ -100,7 +122,7 @@ function announcedKid(type: string, payload: JsonObject): string | undefined {
   return typeof pk.kid === 'string' ? pk.kid : undefined;
 }
 
-function checkKeyRules(prev: Entry | undefined, type: EntryType, payload: JsonObject, signer: Signer): void {
+function checkKeyRules(prev: ChainHead | undefined, type: EntryType, payload: JsonObject, signer: Signer): void {
   if (prev === undefined) {
     if (type !== 'incident.opened') throw new SeverError('ERR_RECORD_INVALID', `The first entry of a chain must be incident.opened, not ${type}.`, { details: { type } });
     const pk = payload.publicKey;
@@ -112,6 +134,9 @@ function checkKeyRules(prev: Entry | undefined, type: EntryType, payload: JsonOb
   if (type === 'incident.opened') throw new SeverError('ERR_RECORD_INVALID', `incident.opened can only be the first entry (seq 0); this chain is at seq ${prev.seq}.`, { details: { seq: prev.seq } });
   if (signer.keyId === prev.keyId) return;
   const selfAnnouncing = announcedKid(type, payload) === signer.keyId;
+  if (prev.payload === undefined) {
+    throw new SeverError('ERR_KEY_INVALID', `Signing with key ${signer.keyId} after ${prev.keyId} needs the whole previous entry, not only the chain head.`, { details: { keyId: signer.keyId } });
+  }
   const endorsed = announcedKid(prev.type, prev.payload) === signer.keyId;
   if (!selfAnnouncing && !endorsed) {
     throw new SeverError(

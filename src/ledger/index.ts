@@ -28,7 +28,7 @@ export {
   type PrivateJwk,
   type Signer,
 } from './keys.ts';
-export { buildEntry, type BuildContext, type EntryInput } from './append.ts';
+export { buildEntry, type BuildContext, type ChainHead, type EntryInput } from './append.ts';
 export { verifyChain, type ChainBroken, type ChainCheck, type ChainOk, type ChainResult } from './verify-chain.ts';
 export { CLOSED_STATE, checkSummary, type BundleSummary, type SummaryArtifact, type SummaryProblem, type SummarySignoff } from './summary.ts';
 export { BUNDLE_KIND, BUNDLE_VERSION, buildBundle, bundleSigningInput, type BuildBundleContext, type EvidenceBundle } from './bundle.ts';
