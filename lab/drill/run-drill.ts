@@ -26,6 +26,11 @@ export const DRILL_RUNBOOK = {
 export function drillConfig(lab: LabIdp, secretsDir: string) {
   writeFileSync(join(secretsDir, 'lab-admin-token'), lab.adminToken, { mode: 0o600 });
   writeFileSync(join(secretsDir, 'lab-sever-secret'), lab.sever.clientSecret, { mode: 0o600 });
+  const clientSecrets: Record<string, string> = {};
+  for (const [id, c] of Object.entries(lab.clients)) {
+    writeFileSync(join(secretsDir, `lab-${id}-secret`), c.clientSecret, { mode: 0o600 });
+    clientSecrets[id] = `file:${join(secretsDir, `lab-${id}-secret`)}`;
+  }
   return {
     version: 1,
     connectors: {
@@ -36,6 +41,7 @@ export function drillConfig(lab: LabIdp, secretsDir: string) {
           adminTokenRef: `file:${join(secretsDir, 'lab-admin-token')}`,
           clientId: lab.sever.clientId,
           clientSecretRef: `file:${join(secretsDir, 'lab-sever-secret')}`,
+          clientSecrets,
           resourceServerUrl: lab.endpoints.whoami,
         },
         verify: { pollIntervalMs: 250, deadlineMs: 30_000 },
@@ -110,7 +116,7 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
     const failed = checks.filter((c) => !c.ok);
     out.result({ incidentId: result.id, state: result.view.state, bundle: result.path, artifacts: result.view.counts, checks }, () =>
       `\n${renderIncident(result.view)}\n\ndrill ${failed.length ? 'FAILED' : 'passed'}: ${checks.length - failed.length}/${checks.length} outside checks; incident ${result.id} is in ${globals.dataDir}\n` +
-      `try: npx sever incident show ${result.id} --data-dir ${globals.dataDir}   |   npx sever evidence verify ${result.path}`);
+      `try: npm run sever -- incident show ${result.id} --data-dir ${globals.dataDir}   |   npm run sever -- evidence verify ${result.path}`);
     if (failed.length) throw new SeverError('ERR_DRILL_FAILED', `${failed.length} artifact(s) still work after containment: ${failed.map((f) => f.name).join(', ')}`);
   } finally {
     await lab.close();

@@ -108,7 +108,14 @@ export function createRunner(o: RunnerOptions): Runner {
           QUEUES[type],
           { batchSize: o.batchSize, localConcurrency: o.pollers, burstWhenBatchFull: true, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 2 },
           async (batch) => {
-            await handlers[type](batch.flatMap((job) => job.data.stepIds));
+            const ids = batch.flatMap((job) => job.data.stepIds);
+            try {
+              await handlers[type](ids);
+            } catch (e) {
+              // pg-boss retries the jobs; say why, since a silent retry loop looks like a hang.
+              o.log.error({ queue: QUEUES[type], steps: ids.length, err: (e as Error).message }, 'step batch failed; pg-boss will retry it');
+              throw e;
+            }
           },
         );
       }

@@ -2,18 +2,20 @@
  * Evidence bundles on disk: one JSON file, written atomically. The signature covers the canonical
  * form, so the file is pretty-printed for people and may be re-indented without breaking it.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { SeverError } from '../core/errors.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import type { EvidenceBundle } from './bundle.ts';
 import { verifyBundle, type BundleResult, type VerifyBundleOptions } from './verify-bundle.ts';
 
 /**
- * Writes `bundle` to `path` (replacing any file there) atomically, mode 0644.
+ * Writes `bundle` to `path` (replacing any file there) atomically, mode 0644, creating the folder.
  *
  * @throws SeverError `ERR_FILE_WRITE`.
  */
 export async function writeBundleFile(path: string, bundle: EvidenceBundle): Promise<void> {
+  await mkdir(dirname(path), { recursive: true }).catch(() => undefined);
   await writeFileAtomic(path, `${JSON.stringify(bundle, null, 2)}\n`, { mode: 0o644 });
 }
 

@@ -230,14 +230,12 @@ export async function setArtifactStatuses(db: DbOrTx, rows: Array<{ id: string; 
  */
 export async function takeRateBudgetN(db: DbOrTx, key: string, limit: number, windowMs: number, now: number, want: number): Promise<{ granted: number; waitMs: number }> {
   const windowStart = Math.floor(now / windowMs) * windowMs;
+  await db.insert(rateWindows).values({ key, windowStart, n: 0 }).onConflictDoNothing();
   const res = await db.execute<{ before: number; after: number }>(sql`
-    with prev as (select n from rate_windows where key = ${key} and window_start = ${windowStart} for update),
-    up as (
-      insert into rate_windows as r (key, window_start, n) values (${key}, ${windowStart}, least(${limit}, ${want}))
-      on conflict (key, window_start) do update set n = least(${limit}, r.n + ${want})
-      returning r.n
-    )
-    select coalesce((select n from prev), 0)::int as before, (select n from up)::int as after`);
+    update rate_windows r set n = least(${limit}::int, old.n + ${want}::int)
+    from (select n from rate_windows where key = ${key} and window_start = ${windowStart}::bigint for update) old
+    where r.key = ${key} and r.window_start = ${windowStart}::bigint
+    returning old.n::int as before, r.n::int as after`);
   const row = ((Array.isArray(res) ? res : (res as { rows: unknown[] }).rows) as Array<{ before: number; after: number }>)[0]!;
   const granted = row.after - row.before;
   return { granted, waitMs: granted < want ? windowStart + windowMs - now : 0 };

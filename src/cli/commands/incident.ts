@@ -30,7 +30,7 @@ export function renderIncident(v: IncidentView): string {
   lines.push('', `sign-offs required: ${v.requiredSignoffs.join(', ')}`);
   for (const s of v.signoffs) lines.push(`  ✓ ${s.role} by ${s.person} at ${s.at}`);
   if (v.pendingSteps) lines.push('', `${v.pendingSteps} step(s) pending: run \`sever incident contain ${v.id}\` to resume`);
-  lines.push('', v.gate.ok ? 'closure gate: open (the IR lead may close)' : 'closure gate: refused');
+  lines.push('', v.state === 'remediated' ? `closed as remediated at ${v.closedAt}` : v.gate.ok ? 'closure gate: open (the IR lead may close)' : 'closure gate: refused');
   for (const m of v.gate.missing) lines.push(`  - [${m.code}] ${m.message}`);
   return lines.join('\n');
 }
