@@ -90,3 +90,21 @@ describe('embedded store housekeeping', () => {
     await db.close();
   });
 });
+
+for (const driver of DRIVERS) {
+  describe(`rate budget in bulk on ${driver}`, () => {
+    it('grants at most the window\'s limit to a batch and says how long to wait', async () => {
+      const tdb = await createTestDatabase(driver);
+      const conn = await openStore({ dataDir: tdb.dataDir, databaseUrl: tdb.databaseUrl });
+      try {
+        assert.deepEqual(await repo.takeRateBudgetN(conn.db, 'k', 10, 1000, 5_200, 4), { granted: 4, waitMs: 0 });
+        assert.deepEqual(await repo.takeRateBudgetN(conn.db, 'k', 10, 1000, 5_300, 8), { granted: 6, waitMs: 700 });
+        assert.deepEqual(await repo.takeRateBudgetN(conn.db, 'k', 10, 1000, 5_900, 1), { granted: 0, waitMs: 100 });
+        assert.deepEqual(await repo.takeRateBudgetN(conn.db, 'k', 10, 1000, 6_000, 3), { granted: 3, waitMs: 0 });
+      } finally {
+        await conn.close();
+        await tdb.drop();
+      }
+    });
+  });
+}
