@@ -5,7 +5,7 @@ import { DEFAULT_POLICY, parsePolicy, type Policy } from '../core/policy.ts';
 import { parseRunbook, type Runbook } from '../core/runbook.ts';
 import { SeverError } from '../core/errors.ts';
 import { CONNECTOR_MODULES } from '../connectors/registry.ts';
-import { configSchema, type ConnectorInstanceConfig } from './schema.ts';
+import { CONNECTOR_NAME, configSchema, type ConnectorInstanceConfig } from './schema.ts';
 
 export interface LoadedConfig {
   path: string;
@@ -27,6 +27,9 @@ export function parseConfig(text: string, path = 'sever.yaml'): LoadedConfig {
   const base = dirname(resolve(path));
   const connectors: LoadedConfig['connectors'] = {};
   for (const [name, inst] of Object.entries(raw.connectors)) {
+    if (!CONNECTOR_NAME.test(name)) {
+      throw new SeverError('ERR_CONFIG_INVALID', `connectors.${name}: connector names are kind:instance, e.g. keycloak:lab`, { details: { problems: [{ path: `connectors.${name}`, message: 'expected kind:instance' }] } });
+    }
     const kind = name.split(':')[0]!;
     const mod = CONNECTOR_MODULES[kind];
     if (!mod) {

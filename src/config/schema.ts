@@ -17,7 +17,7 @@ const connectorInstance = z.strictObject({
 
 export const configSchema = z.strictObject({
   version: z.literal(1),
-  connectors: z.record(z.string().regex(CONNECTOR_NAME, 'connector names are kind:instance, e.g. keycloak:lab'), connectorInstance),
+  connectors: z.record(z.string(), connectorInstance),
   policy: z.unknown().optional(),
   policyFile: z.string().optional(),
   runbook: z.unknown().optional(),

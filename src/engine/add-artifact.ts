@@ -37,7 +37,9 @@ export async function addArtifact(ctx: EngineContext, incidentId: string, input:
   if (input.value !== undefined && input.value.trim() === '') throw new SeverError('ERR_INPUT_INVALID', '--value-file: the file is empty', { details: { field: 'value-file' } });
   const incident = await getIncident(ctx.db, incidentId);
   const from = incident.state as IncidentState;
-  if (from !== 'planned' && from !== 'discovering' && from !== 'open') transition(from, 'planned');
+  // Adding by hand is discovery by hand: an open incident moves to discovering; a later one back to planned.
+  const to: IncidentState | undefined = from === 'open' ? 'discovering' : from === 'planned' || from === 'discovering' ? undefined : 'planned';
+  if (to) transition(from, to);
   const value = input.value?.trim();
   const externalId = input.ref ?? `sha256:${sha256Hex(value!)}`;
   const now = ctx.clock.now();
@@ -54,9 +56,9 @@ export async function addArtifact(ctx: EngineContext, incidentId: string, input:
     await ctx.ledger.append(tx, incidentId, 'artifact.added', input.actor, {
       artifactId: id, connector: input.connector, kind: input.kind, externalId, label: row.label, secretHash: row.secretHash ?? null, source: 'added',
     });
-    if (from !== 'planned' && from !== 'discovering' && from !== 'open') {
-      await updateIncident(tx, incidentId, { state: 'planned', updatedAt: now });
-      await ctx.ledger.append(tx, incidentId, 'incident.state-changed', input.actor, { from, to: 'planned', reason: 'artifact added' });
+    if (to) {
+      await updateIncident(tx, incidentId, { state: to, updatedAt: now });
+      await ctx.ledger.append(tx, incidentId, 'incident.state-changed', input.actor, { from, to, reason: 'artifact added' });
     }
     return id;
   });

@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { cli } from '../support/cli.ts';
+import { tempDir } from '../support/databases.ts';
+
+test('the drill contains a real provider\'s user end to end and leaves its incident for later commands', { timeout: 120_000 }, async () => {
+  const data = join(tempDir('sever-drill-'), 'data');
+  const r = await cli(['--data-dir', data, '--json', 'drill']);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const out = r.json();
+  assert.equal(out.state, 'remediated');
+  assert.ok(out.checks.length >= 10);
+  assert.ok(out.checks.every((c: { ok: boolean }) => c.ok), JSON.stringify(out.checks.filter((c: { ok: boolean }) => !c.ok)));
+  assert.ok(out.checks.some((c: { name: string }) => c.name.startsWith('control')), 'an unrelated user keeps working');
+  assert.ok((out.artifacts['verified-expired'] ?? 0) >= 1, 'the non-revocable JWT access token is shown and proved expired');
+
+  // The incident stays in the data directory: list, show and export work on it afterwards.
+  const list = await cli(['--data-dir', data, '--json', 'incident', 'list']);
+  assert.equal(list.code, 0, list.stderr);
+  assert.deepEqual(list.json().map((i: { id: string }) => i.id), [out.incidentId]);
+  const exported = await cli(['--data-dir', data, '--json', 'evidence', 'export', out.incidentId, '--out', join(data, 'again.json')]);
+  assert.equal(exported.code, 0, exported.stderr);
+  const verified = await cli(['evidence', 'verify', join(data, 'again.json')]);
+  assert.equal(verified.code, 0, verified.stderr);
+});
