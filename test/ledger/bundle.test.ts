@@ -294,7 +294,9 @@ test('bundle files: atomic write, read, verify; re-indenting does not matter', a
   const missing = await verifyBundleFile(join(dir, 'missing.json'));
   assert.equal(!missing.ok && missing.code, 'ERR_BUNDLE_UNREADABLE');
   await assert.rejects(readBundleFile(join(dir, 'missing.json')), { code: 'ERR_BUNDLE_UNREADABLE' });
-  await assert.rejects(writeBundleFile(join(dir, 'no', 'such', 'dir.json'), bundle()), { code: 'ERR_FILE_WRITE' });
+  // Missing folders are created; a folder that cannot exist (a file is in the way) is an error.
+  await writeBundleFile(join(dir, 'new', 'folder', 'b.json'), bundle());
+  await assert.rejects(writeBundleFile(join(dir, 'new', 'folder', 'b.json', 'x.json'), bundle()), { code: 'ERR_FILE_WRITE' });
 });
 
 test('formatVerifyResult names the first bad entry', () => {
