@@ -96,6 +96,7 @@ export const keycloakManifest: ConnectorManifest = {
       expectedDeadByMs: 5_000,
     },
   ],
-  limits: { concurrency: 8, rate: { limit: 100, windowMs: 1_000 } },
+  // Self-hosted Keycloak documents no rate limit; these protect the IdP during an incident and may be lowered per instance.
+  limits: { concurrency: 32, rate: { limit: 400, windowMs: 1_000 } },
   verifyPolicy: { pollIntervalMs: 1_000, deadlineMs: 120_000 },
 };
