@@ -11,6 +11,8 @@ import { getArtifacts, getSteps, insertSteps, setArtifactStatuses, settleSteps, 
 import { toHandle } from './artifact-handle.ts';
 import type { EngineContext } from './context.ts';
 import { applyRateBudgets } from './rate-budget.ts';
+import { byIncident } from './by-incident.ts';
+import { observe, recordPolls, settlementOf, toPoll, type Poll } from './handle-verify.ts';
 import { retryDelay } from './with-retry.ts';
 
 interface Attempt {
@@ -18,6 +20,7 @@ interface Attempt {
   art: ArtifactRow;
   outcome?: RevokeOutcome;
   error?: SeverError;
+  observed?: Pick<Poll, 'obs' | 'error'>;
 }
 
 export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): Promise<void> {
@@ -37,6 +40,7 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
       }
     }),
   );
+  await Promise.all(attempts.filter((a) => a.outcome).map(async (a) => (a.observed = await observe(ctx, a.art))));
   const now = ctx.clock.now();
   const max = ctx.tuning.retry.maxAttempts;
   const settlements: StepSettlement[] = attempts.map(({ step, outcome, error }) => {
@@ -79,20 +83,20 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
     {
       await ctx.runner.enqueue(tx, 'revoke', retry.map(({ step, art, error }) => ({ stepId: step.id, connector: art.connector, startAfterMs: retryDelay(ctx, step.attempts + 1, error!) })));
     }
-    const verifyRows: NewStepRow[] = ok.map(({ step, art }) => {
-      const connector = ctx.connectors.get(art.connector)!;
-      const cap = connector.manifest.artifacts.find((c) => c.kind === art.kind);
+    // Verification follows at once, through the connector's independent paths; only what is not
+    // yet proved becomes a verify step polled later. Each verification is tied to a step row.
+    const polls = ok.map(({ step, art, observed }) => {
+      const cap = ctx.connectors.get(art.connector)!.manifest.artifacts.find((c) => c.kind === art.kind);
       const deadline = now + Math.max(ctx.limits.get(art.connector)!.verifyPolicy.deadlineMs, cap?.expectedDeadByMs ?? 0);
-      return { id: ctx.ids.next('stp'), incidentId: step.incidentId, artifactId: art.id, type: 'verify', idempotencyKey: `verify:${step.idempotencyKey}`, state: 'pending', actor: step.actor, deadlineAt: deadline, createdAt: now, updatedAt: now };
+      const vstep = { id: ctx.ids.next('stp'), incidentId: step.incidentId, attempts: 0, deadlineAt: deadline, idempotencyKey: `verify:${step.idempotencyKey}`, actor: step.actor };
+      return toPoll(ctx, vstep, { ...art, status: 'revoked' }, observed!, now);
     });
-    const inserted = await insertSteps(tx, verifyRows);
-    await ctx.runner.enqueue(tx, 'verify', inserted.map((s) => ({ stepId: s.id, connector: arts.get(s.artifactId)!.connector })));
+    const rows: NewStepRow[] = polls.map((p) => {
+      const s = settlementOf(p);
+      const v = p.step as Poll['step'] & { idempotencyKey: string; actor: string };
+      return { id: v.id, incidentId: v.incidentId, artifactId: p.art.id, type: 'verify', idempotencyKey: v.idempotencyKey, state: s.state, attempts: s.attempts, result: s.result ?? null, actor: v.actor, deadlineAt: v.deadlineAt, createdAt: now, updatedAt: now };
+    });
+    const inserted = new Set((await insertSteps(tx, rows)).map((r) => r.id));
+    await recordPolls(ctx, tx, polls.filter((p) => inserted.has(p.step.id)), now);
   });
-}
-
-/** Groups a batch by incident: each incident has its own evidence chain. */
-export function byIncident<T extends { step: { incidentId: string } }>(list: T[]): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const x of list) m.set(x.step.incidentId, [...(m.get(x.step.incidentId) ?? []), x]);
-  return m;
 }
