@@ -24,8 +24,8 @@ export interface EngineCost {
   ledgerEntries: number;
 }
 
-export async function measureEngineCost(n: number, databaseUrl?: string): Promise<EngineCost> {
-  const dir = mkdtempSync(join(tmpdir(), 'sever-bench-'));
+export async function measureEngineCost(n: number, databaseUrl?: string, existingDir?: string): Promise<EngineCost> {
+  const dir = existingDir ?? mkdtempSync(join(tmpdir(), 'sever-bench-'));
   const conn = await openStore({ dataDir: dir, ...(databaseUrl ? { databaseUrl } : {}) });
   const p = createMemoryProvider(systemClock);
   for (let i = 0; i < n; i++) p.add({ subject: 'alice', kind: i % 3 === 0 ? 'idp-session' : 'refresh-token', externalId: `a-${i}`, revocable: true });

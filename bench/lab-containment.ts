@@ -1,16 +1,19 @@
 /**
  * Time to verified containment of one subject holding N artifacts against the lab OpenID provider
- * (every call delayed by `latencyMs`, like a remote provider), Sever versus a sequential
- * revoke-one-then-the-next baseline using the same connector, measured side by side in one run.
+ * (a process of its own; every call delayed by `latencyMs`, like a remote provider), Sever versus a
+ * sequential revoke-one-then-the-next baseline using the same connector.
  *
  * Critical path: the provider allows C concurrent calls (the connector's concurrency), so at best
  * ceil(N / C) revoke→verify chains run one after another, after one discovery:
  *   critical = discover + ceil(N / C) × (median revoke + median verify), all measured in the baseline.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { randomIds, systemClock } from '../src/core/clock.ts';
 import { DEFAULT_POLICY } from '../src/core/policy.ts';
 import { parseRunbook } from '../src/core/runbook.ts';
@@ -21,60 +24,68 @@ import { secretBoxFromKey } from '../src/engine/secret-box.ts';
 import { loadOrCreateKeyFile } from '../src/ledger/index.ts';
 import { openStore } from '../src/store/open.ts';
 import type { ArtifactHandle } from '../src/core/model.ts';
-import { startLabIdp, type LabIdp } from '../lab/idp/start.ts';
 
-async function labWith(n: number, latencyMs: number): Promise<LabIdp> {
-  const lab = await startLabIdp({ ttl: { accessToken: 3600 } });
-  // Each offline grant of one client yields an offline session and access tokens; one consent per client.
-  const grants = Math.ceil((n - 1) / 3);
-  await lab.mint({ user: 'alice', clientId: 'app', grants, offline: true, accessTokens: 2, refreshTokens: 1 });
-  lab.faults.set({ latencyMs });
-  return lab;
+interface Lab {
+  info: { baseUrl: string; realm: string; adminToken: string; sever: { clientId: string; clientSecret: string }; clients: Record<string, { clientSecret: string }> };
+  proc: ChildProcess;
+  close(): Promise<void>;
 }
 
-function connectorFor(lab: LabIdp, name = 'keycloak:lab'): Connector {
+/** Starts the lab provider in its own process, holding about n artifacts of alice. */
+export async function startLab(n: number, latencyMs: number): Promise<Lab> {
+  const grants = Math.ceil((n - 1) / 3); // each offline grant: one offline session + two access tokens; one consent per client
+  const proc = spawn(process.execPath, [fileURLToPath(new URL('../lab/idp/serve.ts', import.meta.url)), JSON.stringify({ latencyMs, accessTokenTtl: 3600, mint: { user: 'alice', clientId: 'app', grants, offline: true, accessTokens: 2, refreshTokens: 1 } })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).once('line', resolve);
+    proc.once('exit', (c) => reject(new Error(`lab exited with ${c}`)));
+  });
+  return { info: JSON.parse(line), proc, close: async () => void (proc.kill('SIGTERM'), await new Promise((r) => proc.once('exit', r))) };
+}
+
+function connectorFor(lab: Lab['info']): Connector {
   const mod = CONNECTOR_MODULES.keycloak!;
   const secrets: Record<string, string> = { 'env:ADMIN': lab.adminToken, 'env:SEVER': lab.sever.clientSecret, 'env:APP': lab.clients.app!.clientSecret };
   const settings = mod.settingsSchema.parse({ baseUrl: lab.baseUrl, realm: lab.realm, adminTokenRef: 'env:ADMIN', clientId: 'sever', clientSecretRef: 'env:SEVER', clientSecrets: { app: 'env:APP' } });
-  return mod.create(name, settings, { clock: systemClock, fetch: globalThis.fetch, resolveSecret: async (r) => secrets[r]! });
+  return mod.create('keycloak:lab', settings, { clock: systemClock, fetch: globalThis.fetch, resolveSecret: async (r) => secrets[r]! });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /** Discover, then revoke and verify each artifact one after another. */
-export async function sequentialBaseline(n: number, latencyMs: number) {
-  const lab = await labWith(n, latencyMs);
-  try {
-    const c = connectorFor(lab);
-    const t0 = performance.now();
-    const found = await c.discover({ id: 'alice', handle: 'alice' });
-    const discoverMs = performance.now() - t0;
-    const revokeMs: number[] = [];
-    const verifyMs: number[] = [];
-    let dead = 0;
-    for (const a of found) {
-      const h: ArtifactHandle = { kind: a.kind, externalId: a.externalId, label: a.label, attributes: a.attributes ?? {}, revocable: a.revocable ?? true, subjectId: 'alice', ...(a.secret ? { secret: a.secret } : {}), ...(a.expiresAt ? { expiresAt: a.expiresAt } : {}) };
-      const r0 = performance.now();
-      if (h.revocable) await c.revoke(h);
-      const r1 = performance.now();
-      for (let i = 0; i < 20; i++) {
-        const v = await c.verify(h);
-        if (v.verdict !== 'live') break;
-        await new Promise((r) => setTimeout(r, 100));
+export async function sequentialBaseline(lab: Lab['info']) {
+  const c = connectorFor(lab);
+  const t0 = performance.now();
+  const found = await c.discover({ id: 'alice', handle: 'alice' });
+  const discoverMs = performance.now() - t0;
+  const revokeMs: number[] = [];
+  const verifyMs: number[] = [];
+  let dead = 0;
+  for (const a of found) {
+    const h: ArtifactHandle = { kind: a.kind, externalId: a.externalId, label: a.label, attributes: a.attributes ?? {}, revocable: a.revocable ?? true, subjectId: 'alice', ...(a.secret ? { secret: a.secret } : {}), ...(a.expiresAt ? { expiresAt: a.expiresAt } : {}) };
+    const r0 = performance.now();
+    if (h.revocable) await c.revoke(h);
+    const r1 = performance.now();
+    for (let i = 0; i < 20; i++) {
+      if ((await c.verify(h)).verdict !== 'live') {
+        dead++;
+        break;
       }
-      dead++;
-      revokeMs.push(r1 - r0);
-      verifyMs.push(performance.now() - r1);
+      await new Promise((r) => setTimeout(r, 100));
     }
-    return { artifacts: found.length, dead, totalMs: performance.now() - t0, discoverMs, medianRevokeMs: median(revokeMs), medianVerifyMs: median(verifyMs) };
-  } finally {
-    await lab.close();
+    revokeMs.push(r1 - r0);
+    verifyMs.push(performance.now() - r1);
   }
+  return { artifacts: found.length, dead, totalMs: performance.now() - t0, discoverMs, medianRevokeMs: median(revokeMs), medianVerifyMs: median(verifyMs) };
 }
 
-export async function severContainment(n: number, latencyMs: number) {
-  const lab = await labWith(n, latencyMs);
+/** Creates an embedded store (PGlite's initdb is memory-hungry; a real data directory is created once). */
+export async function initStore(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'sever-bench-lab-'));
+  await (await openStore({ dataDir: dir })).close();
+  return dir;
+}
+
+export async function severContainment(lab: Lab['info'], dir: string) {
   const conn = await openStore({ dataDir: dir });
   const connector = connectorFor(lab);
   const engine = createEngine({
@@ -85,18 +96,19 @@ export async function severContainment(n: number, latencyMs: number) {
   try {
     await engine.context.runner.start();
     const id = await engine.openIncident({ subject: { type: 'human', handle: 'alice', identifiers: { 'keycloak:lab': 'alice' } }, actor: 'ida' });
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const d = await engine.discover(id, 'ida');
     await engine.plan(id, 'ida');
     const s = await engine.contain(id, 'eddie');
     const totalMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
     const proved = (s.byStatus['verified-dead'] ?? 0) + (s.byStatus['verified-expired'] ?? 0);
     if (proved !== d.total) throw new Error(`bench: only ${proved} of ${d.total} proved: ${JSON.stringify(s.byStatus)}`);
-    return { artifacts: d.total, proved, totalMs, concurrency: connector.manifest.limits.concurrency };
+    return { artifacts: d.total, proved, totalMs, cpuMs: (cpu.user + cpu.system) / 1000, concurrency: connector.manifest.limits.concurrency };
   } finally {
     await engine.stop();
     await conn.close();
-    await lab.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
