@@ -37,6 +37,8 @@ export interface MemoryProvider {
   artifacts: Map<string, MemoryArtifact>;
   faults: MemoryFaults;
   calls: { discover: number; revoke: number; verify: number };
+  /** Clock time of every revoke call, in order. */
+  revokeTimes: number[];
   add(a: MemoryArtifact): void;
   /** The provider's own truth: does the artifact still work? (for tests; not the connector's path) */
   works(externalId: string): boolean;
@@ -48,6 +50,7 @@ export function createMemoryProvider(clock: Clock, faults: MemoryFaults = {}): M
     artifacts,
     faults,
     calls: { discover: 0, revoke: 0, verify: 0 },
+    revokeTimes: [],
     add: (a) => void artifacts.set(a.externalId, a),
     works: (id) => {
       const a = artifacts.get(id);
@@ -107,6 +110,7 @@ export function createMemoryConnector(name: string, p: MemoryProvider, clock: Cl
     },
     async revoke(h) {
       const n = ++p.calls.revoke;
+      p.revokeTimes.push(clock.now());
       await wait();
       const f = p.faults;
       if (f.failFirst && n <= f.failFirst) throw new SeverError('ERR_PROVIDER_UNAVAILABLE', 'memory provider: 503', { retryable: true });
