@@ -3,6 +3,7 @@
  * - `src/core` is pure: it imports only other `src/core` files, `zod` and `yaml`; no node:
  *   builtins, no clock or randomness of its own (those are parameters).
  * - `src/connectors/<kind>/**` imports only its own folder, `src/connectors/contract.ts`,
+ *   `src/connectors/shared/` (standards clients such as RFC 7009/7662, no provider in them),
  *   `src/core` and npm packages; files directly in `src/connectors/` may import any connector.
  * - nothing in `src/core` or `src/connectors` imports `src/engine`, `src/store` or `src/cli`.
  *
@@ -139,8 +140,8 @@ test('layers point one way: connectors use only the contract and core; core and 
     for (const imp of importsOf(parse(file))) {
       const to = target(file, imp.specifier);
       if (to === undefined) continue; // npm packages and builtins
-      const ok = under(to, own) || to === 'src/connectors/contract.ts' || under(to, 'src/core');
-      if (!ok) problems.push(`${r}:${imp.line} imports "${imp.specifier}" (${to}): a connector may import only ${own}/, src/connectors/contract.ts and src/core`);
+      const ok = under(to, own) || to === 'src/connectors/contract.ts' || under(to, 'src/connectors/shared') || under(to, 'src/core');
+      if (!ok) problems.push(`${r}:${imp.line} imports "${imp.specifier}" (${to}): a connector may import only ${own}/, src/connectors/contract.ts, src/connectors/shared/ and src/core`);
     }
   }
   for (const file of [...walk(join(SRC, 'core')), ...walk(connectors)]) {

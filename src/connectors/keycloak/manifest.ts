@@ -4,10 +4,9 @@
  */
 import type { ConnectorManifest } from '../contract.ts';
 
-export const RFC7009 = 'rfc7009';
-export const INTROSPECTION = 'rfc7662-introspection';
-export const USERINFO = 'userinfo';
-export const REFRESH_REPLAY = 'refresh-replay';
+import { INTROSPECTION, REFRESH_REPLAY, RFC7009, USERINFO } from '../shared/oauth/paths.ts';
+
+export { INTROSPECTION, REFRESH_REPLAY, RFC7009, USERINFO };
 export const RELIST_SESSIONS = 'admin-relist:sessions';
 export const RELIST_CONSENTS = 'admin-relist:consents';
 export const RELIST_OFFLINE = 'admin-relist:offline-sessions';

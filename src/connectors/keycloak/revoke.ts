@@ -5,51 +5,15 @@
  * tokens by RFC 7009. A 404 from the admin API is Keycloak's answer to a second delete:
  * `already_revoked`. JWT access tokens cannot be revoked.
  */
-import { isSeverError, SeverError } from '../../core/errors.ts';
+import { SeverError } from '../../core/errors.ts';
 import type { ArtifactHandle } from '../../core/model.ts';
 import type { RevokeOutcome } from '../contract.ts';
-import type { KeycloakClient, TokenClient, TokenHint } from './client.ts';
+import type { KeycloakClient } from './client.ts';
+import { hintFor, notRevocable, revokeToken, valueRequired } from '../shared/oauth/revoke-token.ts';
 import { parseConsentId, providerId } from './discover.ts';
-import { DELETE_CONSENT, DELETE_SESSION, INTROSPECTION, RFC7009 } from './manifest.ts';
+import { DELETE_CONSENT, DELETE_SESSION } from './manifest.ts';
 
-export const hintFor = (kind: string): TokenHint => (kind === 'access-token' ? 'access_token' : 'refresh_token');
-
-export function notRevocable(name: string, a: ArtifactHandle, why: string): SeverError {
-  return new SeverError('ERR_NOT_REVOCABLE', `${name}: ${a.kind} ${a.externalId} cannot be revoked selectively (${why}); await its expiry`, {
-    details: { connector: name, kind: a.kind, externalId: a.externalId },
-  });
-}
-
-export function valueRequired(name: string, a: ArtifactHandle, op: string): SeverError {
-  return new SeverError('ERR_VALUE_REQUIRED', `${name}: ${op} of ${a.kind} ${a.externalId} needs the token value, which is not held`, {
-    details: { connector: name, kind: a.kind, externalId: a.externalId },
-  });
-}
-
-/**
- * RFC 7009 answers 200 for unknown tokens, so idempotency comes from an introspection read BEFORE
- * the call: an inactive token is `already_revoked` and not sent again. That read is not evidence.
- */
-async function revokeToken(name: string, client: TokenClient, a: ArtifactHandle): Promise<RevokeOutcome> {
-  if (!a.secret) throw valueRequired(name, a, 'RFC 7009 revocation');
-  const hint = hintFor(a.kind);
-  try {
-    const pre = await client.introspect(a.secret, hint);
-    if (!pre.active) {
-      return {
-        status: 'already_revoked', method: RFC7009,
-        request: { precheck: INTROSPECTION, token_type_hint: hint, note: 'inactive before the call: not sent again' },
-        response: { status: pre.status, body: { active: false } },
-      };
-    }
-    const r = await client.revoke(a.secret, hint);
-    return { status: 'revoked', method: RFC7009, request: { endpoint: r.url, token_type_hint: hint }, response: { status: r.status } };
-  } catch (e) {
-    // RFC 7009 §2.2.1: a provider refusing the token type cannot revoke it (a self-contained token).
-    if (isSeverError(e) && e.code === 'ERR_PROVIDER_REJECTED' && e.details.error === 'unsupported_token_type') throw notRevocable(name, a, 'unsupported_token_type');
-    throw e;
-  }
-}
+export { hintFor, notRevocable, valueRequired };
 
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 

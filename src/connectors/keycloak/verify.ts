@@ -9,41 +9,14 @@
  */
 import { SeverError } from '../../core/errors.ts';
 import type { ArtifactHandle } from '../../core/model.ts';
-import type { Verdict, VerifyCheck, VerifyObservation } from '../contract.ts';
-import type { ClientCredentials, KcToken, KeycloakClient, TokenClient } from './client.ts';
+import type { VerifyCheck, VerifyObservation } from '../contract.ts';
+import type { ClientCredentials, KcToken, KeycloakClient } from './client.ts';
 import { parseConsentId, providerId } from './discover.ts';
-import { INTROSPECTION, REFRESH_REPLAY, RELIST_CONSENTS, RELIST_OFFLINE, RELIST_SESSIONS, RELIST_TOKENS, RESOURCE_SERVER, USERINFO } from './manifest.ts';
-import { hintFor, valueRequired } from './revoke.ts';
+import { INTROSPECTION, RELIST_CONSENTS, RELIST_OFFLINE, RELIST_SESSIONS, RELIST_TOKENS, RESOURCE_SERVER } from './manifest.ts';
+import { valueRequired } from './revoke.ts';
+import { accessChecks, refreshChecks, verdictOf } from '../shared/oauth/token-checks.ts';
 
-export function verdictOf(checks: VerifyCheck[]): Verdict {
-  if (checks.some((c) => c.result === 'live')) return 'live';
-  if (checks.length > 0 && checks.every((c) => c.result === 'expired')) return 'expired';
-  return 'dead';
-}
-
-async function introspectionCheck(client: TokenClient, token: string, kind: string): Promise<VerifyCheck> {
-  const i = await client.introspect(token, hintFor(kind));
-  return { path: INTROSPECTION, result: i.active ? 'live' : 'dead', observed: { status: i.status, active: i.active } };
-}
-
-/**
- * Introspection, then (only when inactive and the owner's credentials are known) a replay at the
- * token endpoint as the owning client, expecting invalid_grant. A token that introspects active is
- * never replayed (that would use it); a replay as another client proves nothing (invalid_grant).
- */
-async function refreshChecks(client: TokenClient, token: string, kind: string, owner: ClientCredentials | undefined): Promise<VerifyCheck[]> {
-  const first = await introspectionCheck(client, token, kind);
-  if (first.result === 'live' || !owner) return [first];
-  const r = await client.refreshReplay(token, owner);
-  return [first, { path: REFRESH_REPLAY, result: r.status === 200 ? 'live' : 'dead', observed: { status: r.status, ...(r.error ? { error: r.error } : {}) } }];
-}
-
-/** Introspection and userinfo with the token as bearer (401 = refused; 403 insufficient_scope = accepted). */
-async function accessChecks(client: TokenClient, token: string): Promise<VerifyCheck[]> {
-  const i = await introspectionCheck(client, token, 'access-token');
-  const u = await client.userinfo(token);
-  return [i, { path: USERINFO, result: u.status === 401 ? 'dead' : 'live', observed: { status: u.status, ...(u.error ? { error: u.error } : {}) } }];
-}
+export { verdictOf };
 
 /** Bounds the introspection fan-out of one verification (the re-list already covers the rest). */
 const MAX_INTROSPECT = 20;
@@ -165,7 +138,7 @@ export async function verifyKeycloak(d: VerifyDeps, a: ArtifactHandle): Promise<
       if (!a.secret) throw valueRequired(d.name, a, 'verification');
       checks = a.attributes.format === 'jwt' || (a.attributes.format === undefined && looksLikeJwt(a.secret))
         ? await verifyJwt(d, a, a.secret)
-        : await accessChecks(d.kc.oauth, a.secret);
+        : await accessChecks(d.kc.oauth, a.secret, true);
       break;
     default:
       throw new SeverError('ERR_INPUT_INVALID', `${d.name}: the keycloak connector does not handle ${a.kind}`, { details: { connector: d.name, kind: a.kind } });

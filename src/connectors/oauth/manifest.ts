@@ -5,10 +5,9 @@
  */
 import type { ArtifactCapability, ConnectorManifest } from '../contract.ts';
 
-export const RFC7009 = 'rfc7009';
-export const INTROSPECTION = 'rfc7662-introspection';
-export const USERINFO = 'userinfo';
-export const REFRESH_REPLAY = 'refresh-replay';
+import { INTROSPECTION, REFRESH_REPLAY, RFC7009, USERINFO } from '../shared/oauth/paths.ts';
+
+export { INTROSPECTION, REFRESH_REPLAY, RFC7009, USERINFO };
 
 const NO_DISCOVERY = 'none: an RFC 7009/7662 server cannot list a subject\'s tokens; add them with `sever incident add-artifact`';
 const PERMISSIONS = ['a confidential client allowed to introspect (RFC 7662) and revoke (RFC 7009) tokens of other clients'];

@@ -1,0 +1,200 @@
+/**
+ * The standards half of every OAuth-speaking connector: RFC 7009 revocation, RFC 7662
+ * introspection, OIDC userinfo, a refresh-token replay at the token endpoint, OIDC discovery, and
+ * the HTTP plumbing (timeouts, coded errors). Nothing provider-specific lives here: each connector's
+ * own client.ts re-exports it and adds its provider's API.
+ *
+ * HTTP outcomes become coded errors: 429 → ERR_PROVIDER_RATE_LIMITED (retryAfterMs from
+ * Retry-After), 5xx / network / timeout → ERR_PROVIDER_UNAVAILABLE (both retryable), other 4xx →
+ * ERR_PROVIDER_REJECTED, unreadable bodies → ERR_PROVIDER_RESPONSE. Token values never appear in
+ * an error, a log line or an observation.
+ */
+import { SeverError } from '../../../core/errors.ts';
+
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface OAuthEndpoints {
+  revocation?: string;
+  introspection?: string;
+  userinfo?: string;
+  token?: string;
+}
+
+export interface HttpDeps {
+  fetch: typeof globalThis.fetch;
+  now(): number;
+  /** Connector instance name, for messages. */
+  name: string;
+  timeoutMs: number;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+/** Retry-After in ms: delta-seconds or an HTTP date. */
+export function retryAfterMs(value: string | null, now: number): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** The SeverError for a non-success answer of `what` (e.g. "RFC 7009 revocation"). */
+export function providerError(deps: Pick<HttpDeps, 'name' | 'now'>, what: string, a: HttpAnswer): SeverError {
+  const error = typeof a.body === 'object' && a.body !== null ? (a.body as Record<string, unknown>).error : undefined;
+  const details = { connector: deps.name, operation: what, status: a.status, ...(typeof error === 'string' ? { error } : {}) };
+  if (a.status === 429) {
+    const after = retryAfterMs(a.headers.get('retry-after'), deps.now());
+    return new SeverError('ERR_PROVIDER_RATE_LIMITED', `${deps.name}: ${what} was rate limited (429)${after === undefined ? '' : `; retry after ${after} ms`}`, {
+      retryable: true, ...(after === undefined ? {} : { retryAfterMs: after }), details,
+    });
+  }
+  if (a.status >= 500) return new SeverError('ERR_PROVIDER_UNAVAILABLE', `${deps.name}: ${what} answered ${a.status}`, { retryable: true, details });
+  const hint = a.status === 401 || a.status === 403 ? ' (check the credential reference in sever.yaml)' : '';
+  return new SeverError('ERR_PROVIDER_REJECTED', `${deps.name}: ${what} was refused with ${a.status}${typeof error === 'string' ? ` ${error}` : ''}${hint}`, { details });
+}
+
+/** One HTTP call; network failures and timeouts become retryable ERR_PROVIDER_UNAVAILABLE. */
+export async function call(deps: HttpDeps, what: string, url: string, init: RequestInit): Promise<HttpAnswer> {
+  let res: Response;
+  try {
+    res = await deps.fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(deps.timeoutMs) });
+  } catch (e) {
+    const cause = e as { name?: string; cause?: { code?: string } };
+    const reason = cause.name === 'TimeoutError' ? `timed out after ${deps.timeoutMs} ms` : (cause.cause?.code ?? cause.name ?? 'network error');
+    throw new SeverError('ERR_PROVIDER_UNAVAILABLE', `${deps.name}: ${what} could not reach the provider (${reason})`, {
+      retryable: true, details: { connector: deps.name, operation: what, reason }, cause: e,
+    });
+  }
+  const text = await res.text();
+  let body: unknown = text;
+  if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new SeverError('ERR_PROVIDER_RESPONSE', `${deps.name}: ${what} answered ${res.status} with invalid JSON`, { details: { connector: deps.name, operation: what, status: res.status } });
+    }
+  }
+  return { status: res.status, headers: res.headers, body };
+}
+
+const form = (c: ClientCredentials | undefined, params: Record<string, string>): RequestInit => ({
+  method: 'POST',
+  headers: {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+    ...(c ? { authorization: `Basic ${Buffer.from(`${encodeURIComponent(c.clientId)}:${encodeURIComponent(c.clientSecret)}`).toString('base64')}` } : {}),
+  },
+  body: new URLSearchParams(params).toString(),
+});
+
+export type TokenHint = 'access_token' | 'refresh_token';
+
+export interface Introspection {
+  status: number;
+  active: boolean;
+  /** Secret-free fields of the answer. */
+  clientId?: string;
+  exp?: number;
+}
+
+export interface Probe {
+  status: number;
+  error?: string;
+}
+
+/** Standards calls for one provider with one client (Sever's). */
+export class OAuthClient {
+  readonly #deps: HttpDeps;
+  readonly #endpoints: () => Promise<OAuthEndpoints>;
+  readonly #credentials: () => Promise<ClientCredentials>;
+
+  constructor(deps: HttpDeps, endpoints: () => Promise<OAuthEndpoints>, credentials: () => Promise<ClientCredentials>) {
+    this.#deps = deps;
+    this.#endpoints = endpoints;
+    this.#credentials = credentials;
+  }
+
+  async #endpoint(which: keyof OAuthEndpoints): Promise<string> {
+    const url = (await this.#endpoints())[which];
+    if (!url) throw new SeverError('ERR_CONNECTOR_CONFIG', `${this.#deps.name}: no ${which} endpoint is configured or discovered`, { details: { connector: this.#deps.name, endpoint: which } });
+    return url;
+  }
+
+  async hasEndpoint(which: keyof OAuthEndpoints): Promise<boolean> {
+    return (await this.#endpoints())[which] !== undefined;
+  }
+
+  /** RFC 7662. Never mutates. */
+  async introspect(token: string, hint?: TokenHint): Promise<Introspection> {
+    const what = 'RFC 7662 introspection';
+    const a = await call(this.#deps, what, await this.#endpoint('introspection'), form(await this.#credentials(), { token, ...(hint ? { token_type_hint: hint } : {}) }));
+    if (a.status !== 200) throw providerError(this.#deps, what, a);
+    const b = a.body as Record<string, unknown> | null;
+    if (typeof b !== 'object' || b === null || typeof b.active !== 'boolean') {
+      throw new SeverError('ERR_PROVIDER_RESPONSE', `${this.#deps.name}: ${what} answered without a boolean "active"`, { details: { connector: this.#deps.name, status: a.status } });
+    }
+    return { status: a.status, active: b.active, ...(typeof b.client_id === 'string' ? { clientId: b.client_id } : {}), ...(typeof b.exp === 'number' ? { exp: b.exp } : {}) };
+  }
+
+  /** RFC 7009. The provider answers 200 even for unknown tokens: an acknowledgement, never evidence. */
+  async revoke(token: string, hint: TokenHint): Promise<{ status: number; url: string }> {
+    const what = 'RFC 7009 revocation';
+    const url = await this.#endpoint('revocation');
+    const a = await call(this.#deps, what, url, form(await this.#credentials(), { token, token_type_hint: hint }));
+    if (a.status !== 200 && a.status !== 204) throw providerError(this.#deps, what, a);
+    return { status: a.status, url };
+  }
+
+  /** OIDC userinfo with the access token as bearer: 200 = accepted, 401 = refused. */
+  async userinfo(accessToken: string): Promise<Probe> {
+    const what = 'userinfo';
+    const a = await call(this.#deps, what, await this.#endpoint('userinfo'), { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } });
+    if (a.status === 429 || a.status >= 500) throw providerError(this.#deps, what, a);
+    return { status: a.status, ...bearerError(a) };
+  }
+
+  /**
+   * Tries to use a refresh token at the token endpoint, authenticated as the client that owns it
+   * (with another client the provider answers invalid_grant for a live token too, which would be
+   * a false proof). 400 invalid_grant = refused; 200 = it still works (the new tokens are dropped).
+   */
+  async refreshReplay(refreshToken: string, owner: ClientCredentials): Promise<Probe> {
+    const what = 'refresh-token replay';
+    const a = await call(this.#deps, what, await this.#endpoint('token'), form(owner, { grant_type: 'refresh_token', refresh_token: refreshToken }));
+    if (a.status === 200) return { status: 200 };
+    const error = (a.body as Record<string, unknown> | null)?.error;
+    if (a.status === 400 && error === 'invalid_grant') return { status: 400, error };
+    throw providerError(this.#deps, what, a);
+  }
+}
+
+function bearerError(a: HttpAnswer): { error?: string } {
+  const www = a.headers.get('www-authenticate') ?? '';
+  const fromHeader = /error="([^"]+)"/.exec(www)?.[1];
+  const fromBody = typeof a.body === 'object' && a.body !== null ? (a.body as Record<string, unknown>).error : undefined;
+  const error = fromHeader ?? (typeof fromBody === 'string' ? fromBody : undefined);
+  return error ? { error } : {};
+}
+
+/** Reads an issuer's OIDC discovery document for its endpoints. */
+export async function discoverEndpoints(deps: HttpDeps, issuer: string): Promise<OAuthEndpoints> {
+  const what = 'OIDC discovery';
+  const a = await call(deps, what, `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { headers: { accept: 'application/json' } });
+  if (a.status !== 200) throw providerError(deps, what, a);
+  const d = a.body as Record<string, unknown>;
+  const pick = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : undefined);
+  const out: OAuthEndpoints = {};
+  const map: [keyof OAuthEndpoints, string][] = [['revocation', 'revocation_endpoint'], ['introspection', 'introspection_endpoint'], ['userinfo', 'userinfo_endpoint'], ['token', 'token_endpoint']];
+  for (const [k, field] of map) {
+    const v = pick(field);
+    if (v) out[k] = v;
+  }
+  return out;
+}
