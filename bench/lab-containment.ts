@@ -20,6 +20,7 @@ import { parseRunbook } from '../src/core/runbook.ts';
 import type { Connector } from '../src/connectors/contract.ts';
 import { CONNECTOR_MODULES } from '../src/connectors/registry.ts';
 import { createEngine } from '../src/engine/create-engine.ts';
+import { createKeepAliveFetch } from '../src/engine/keepalive-fetch.ts';
 import { secretBoxFromKey } from '../src/engine/secret-box.ts';
 import { loadOrCreateKeyFile } from '../src/ledger/index.ts';
 import { openStore } from '../src/store/open.ts';
@@ -46,7 +47,7 @@ function connectorFor(lab: Lab['info']): Connector {
   const mod = CONNECTOR_MODULES.keycloak!;
   const secrets: Record<string, string> = { 'env:ADMIN': lab.adminToken, 'env:SEVER': lab.sever.clientSecret, 'env:APP': lab.clients.app!.clientSecret };
   const settings = mod.settingsSchema.parse({ baseUrl: lab.baseUrl, realm: lab.realm, adminTokenRef: 'env:ADMIN', clientId: 'sever', clientSecretRef: 'env:SEVER', clientSecrets: { app: 'env:APP' } });
-  return mod.create('keycloak:lab', settings, { clock: systemClock, fetch: globalThis.fetch, resolveSecret: async (r) => secrets[r]! });
+  return mod.create('keycloak:lab', settings, { clock: systemClock, fetch: createKeepAliveFetch(), resolveSecret: async (r) => secrets[r]! });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;

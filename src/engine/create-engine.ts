@@ -14,6 +14,7 @@ import type { Signer } from '../ledger/index.ts';
 import type { Connection } from '../store/types.ts';
 import { addArtifact, type AddArtifactInput } from './add-artifact.ts';
 import { checkManifest } from './check-manifest.ts';
+import { createKeepAliveFetch } from './keepalive-fetch.ts';
 import { close } from './close.ts';
 import { contain } from './contain.ts';
 import { DEFAULT_TUNING, silentLogger, type ConnectorLimits, type EngineContext, type EngineTuning, type Logger } from './context.ts';
@@ -55,7 +56,7 @@ export function createEngine(o: EngineOptions) {
   }
   const connectors = new Map<string, Connector>();
   const limits = new Map<string, ConnectorLimits>();
-  const deps: ConnectorDeps = { clock: o.clock, fetch: o.fetch ?? globalThis.fetch, resolveSecret: (ref) => resolveSecretRef(ref, o.env) };
+  const deps: ConnectorDeps = { clock: o.clock, fetch: o.fetch ?? createKeepAliveFetch(), resolveSecret: (ref) => resolveSecretRef(ref, o.env) };
   if (Array.isArray(o.connectors)) {
     for (const c of o.connectors) {
       checkManifest(c.manifest);
