@@ -30,7 +30,7 @@ import type { SecretBox } from './secret-box.ts';
 import { signoff } from './signoff.ts';
 import { verify } from './verify.ts';
 import { listIncidentViews, showIncident } from './view.ts';
-import type { ProgressFn } from './wait.ts';
+import { startWorkers, type ProgressFn } from './wait.ts';
 
 export interface EngineOptions {
   conn: Connection;
@@ -113,6 +113,11 @@ export function createEngine(o: EngineOptions) {
     reopen: (id: string, actor: string, reason: string, alert?: Record<string, unknown>) => reopen(ctx, id, actor, reason, alert),
     addArtifact: (id: string, input: AddArtifactInput) => addArtifact(ctx, id, input),
     exportEvidence: (id: string) => exportEvidence(ctx, id),
+    /** Works on every incident's pending steps until `stop()`: more workers on PostgreSQL is scale-out. */
+    work: async () => {
+      await resume();
+      await startWorkers(ctx);
+    },
     stop: () => runner.stop(),
   };
 }

@@ -16,9 +16,14 @@ export async function summarize(ctx: EngineContext, incidentId: string): Promise
   return countByStatus(ctx.db, incidentId);
 }
 
+/** Starts this process's workers for every incident's steps (idempotent). */
+export async function startWorkers(ctx: EngineContext): Promise<void> {
+  await ctx.runner.startWorkers({ revoke: (ids) => handleRevokeBatch(ctx, ids), verify: (ids) => handleVerifyBatch(ctx, ids) });
+}
+
 /** Runs the workers until no step of the incident is pending. */
 export async function waitForSteps(ctx: EngineContext, incidentId: string, onProgress?: ProgressFn): Promise<StepsSummary> {
-  await ctx.runner.startWorkers({ revoke: (ids) => handleRevokeBatch(ctx, ids), verify: (ids) => handleVerifyBatch(ctx, ids) });
+  await startWorkers(ctx);
   let last = '';
   for (;;) {
     const s = await summarize(ctx, incidentId);

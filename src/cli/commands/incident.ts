@@ -95,6 +95,19 @@ export function registerIncident(program: Command, run: Run): void {
       out.result(s, (s) => `verified ${id}: ${summaryLine(s)}`);
     }));
 
+  program.command('worker').description('work on every incident\'s pending steps until stopped (scale-out on PostgreSQL: run several)')
+    .action(() => run(async (g, out) => {
+      await withEngine(g, async (e) => {
+        await e.work();
+        out.note('worker running; stop with Ctrl-C (SIGINT) or SIGTERM');
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+      });
+      out.result({ stopped: true }, () => 'worker stopped');
+    }));
+
   incident.command('show <id>').description('state, artifacts, sign-offs and what the closure gate says')
     .action((id) => run(async (g, out) => out.result(await withEngine(g, (e) => e.show(id)), renderIncident)));
 
