@@ -33,14 +33,16 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
       const art = arts.get(step.artifactId)!;
       const connector = ctx.connectors.get(art.connector);
       if (!connector) return { step, art, error: new SeverError('ERR_CONNECTOR_UNKNOWN', `connector ${art.connector} is no longer configured`) };
+      let outcome: RevokeOutcome;
       try {
-        return { step, art, outcome: await ctx.runner.semaphore(art.connector).run(() => connector.revoke(toHandle(art, ctx.secrets))) };
+        outcome = await ctx.runner.semaphore(art.connector).run(() => connector.revoke(toHandle(art, ctx.secrets)));
       } catch (e) {
         return { step, art, error: toSeverError(e) };
       }
+      // Verification follows each acknowledgement at once (pipelined per artifact).
+      return { step, art, outcome, observed: await observe(ctx, art) };
     }),
   );
-  await Promise.all(attempts.filter((a) => a.outcome).map(async (a) => (a.observed = await observe(ctx, a.art))));
   const now = ctx.clock.now();
   const max = ctx.tuning.retry.maxAttempts;
   const settlements: StepSettlement[] = attempts.map(({ step, outcome, error }) => {
@@ -58,8 +60,17 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
     const failed = mine.filter((a) => a.error);
     const retry = failed.filter((a) => settlements.find((s) => s.id === a.step.id)!.state === 'pending');
     const final = failed.filter((a) => !retry.includes(a));
+    // Verification follows at once, through the connector's independent paths; only what is not
+    // yet proved becomes a verify step polled later. Each verification is tied to a step row.
+    const polls = ok.map(({ step, art, observed }) => {
+      const cap = ctx.connectors.get(art.connector)!.manifest.artifacts.find((c) => c.kind === art.kind);
+      const deadline = now + Math.max(ctx.limits.get(art.connector)!.verifyPolicy.deadlineMs, cap?.expectedDeadByMs ?? 0);
+      const vstep = { id: ctx.ids.next('stp'), incidentId: step.incidentId, attempts: 0, deadlineAt: deadline, idempotencyKey: `verify:${step.idempotencyKey}`, actor: step.actor };
+      return toPoll(ctx, vstep, { ...art, status: 'revoked' }, observed!, now);
+    });
+    // Artifacts settled by their first poll get their final status from recordPolls (one write).
     await setArtifactStatuses(tx, [
-      ...ok.map((a) => ({ id: a.art.id, status: 'revoked' })),
+      ...polls.filter((p) => p.next === 'again').map((p) => ({ id: p.art.id, status: 'revoked' })),
       ...final.map((a) => ({ id: a.art.id, status: a.error!.code === 'ERR_NOT_REVOCABLE' ? 'residual' : 'failed' })),
     ], now);
     for (const [incidentId, group] of byIncident(ok)) {
@@ -80,17 +91,7 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
         })),
       });
     }
-    {
-      await ctx.runner.enqueue(tx, 'revoke', retry.map(({ step, art, error }) => ({ stepId: step.id, connector: art.connector, startAfterMs: retryDelay(ctx, step.attempts + 1, error!) })));
-    }
-    // Verification follows at once, through the connector's independent paths; only what is not
-    // yet proved becomes a verify step polled later. Each verification is tied to a step row.
-    const polls = ok.map(({ step, art, observed }) => {
-      const cap = ctx.connectors.get(art.connector)!.manifest.artifacts.find((c) => c.kind === art.kind);
-      const deadline = now + Math.max(ctx.limits.get(art.connector)!.verifyPolicy.deadlineMs, cap?.expectedDeadByMs ?? 0);
-      const vstep = { id: ctx.ids.next('stp'), incidentId: step.incidentId, attempts: 0, deadlineAt: deadline, idempotencyKey: `verify:${step.idempotencyKey}`, actor: step.actor };
-      return toPoll(ctx, vstep, { ...art, status: 'revoked' }, observed!, now);
-    });
+    await ctx.runner.enqueue(tx, 'revoke', retry.map(({ step, art, error }) => ({ stepId: step.id, connector: art.connector, startAfterMs: retryDelay(ctx, step.attempts + 1, error!) })));
     const rows: NewStepRow[] = polls.map((p) => {
       const s = settlementOf(p);
       const v = p.step as Poll['step'] & { idempotencyKey: string; actor: string };
