@@ -33,7 +33,7 @@ export const DEFAULT_POLICY: Policy = {
     },
     {
       id: 'standing-credentials',
-      match: { kind: ['api-key', 'ssh-certificate'] },
+      match: { kind: ['api-key', 'ssh-certificate', 'directory-account'] },
       tier: 'immediate',
       reason: 'Long-lived credentials work from anywhere without MFA.',
     },

@@ -19,6 +19,8 @@ export const ARTIFACT_KINDS = [
   'service-account-binding',
   'delegated-tool-grant',
   'signing-key',
+  // A directory account's password (LDAP, Kerberos): the credential others bind with.
+  'directory-account',
 ] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 

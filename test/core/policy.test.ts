@@ -127,6 +127,7 @@ test('DEFAULT_POLICY is valid and decides every artifact kind by a rule', () => 
     'delegated-tool-grant': ['immediate', 'revoke'],
     'api-key': ['immediate', 'revoke'],
     'ssh-certificate': ['immediate', 'revoke'],
+    'directory-account': ['immediate', 'revoke'],
     'signing-key': ['scheduled-rotation', 'revoke'],
     'service-account-binding': ['scheduled-rotation', 'revoke'],
     'device-registration': ['post-incident-validation', 'validate'],
