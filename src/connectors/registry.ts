@@ -3,9 +3,11 @@
  */
 import type { ConnectorModule } from './contract.ts';
 import { keycloakConnector } from './keycloak/index.ts';
+import { ldapModule } from './ldap/index.ts';
 import { oauthConnector } from './oauth/index.ts';
 
 export const CONNECTOR_MODULES: Record<string, ConnectorModule> = {
   keycloak: keycloakConnector,
   oauth: oauthConnector,
+  ldap: ldapModule as unknown as ConnectorModule,
 };
