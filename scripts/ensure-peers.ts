@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 /** What each peer needs: a file that proves it is installed, and the packages that bring it. */
 export const PEERS = [
   { peer: 'OpenLDAP slapd (ldap connector)', files: ['/usr/sbin/slapd', '/usr/bin/ldapwhoami'], packages: ['slapd', 'ldap-utils'] },
+  { peer: 'MIT Kerberos KDC (kerberos connector)', files: ['/usr/sbin/krb5kdc', '/usr/sbin/kadmin.local', '/usr/bin/kinit', '/usr/bin/kvno'], packages: ['krb5-kdc', 'krb5-admin-server', 'krb5-user'] },
 ] as const;
 
 const missing = PEERS.filter((p) => p.files.some((f) => !existsSync(f)));

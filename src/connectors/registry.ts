@@ -3,6 +3,7 @@
  */
 import type { ConnectorModule } from './contract.ts';
 import { keycloakConnector } from './keycloak/index.ts';
+import { kerberosModule } from './kerberos/index.ts';
 import { ldapModule } from './ldap/index.ts';
 import { oauthConnector } from './oauth/index.ts';
 
@@ -10,4 +11,5 @@ export const CONNECTOR_MODULES: Record<string, ConnectorModule> = {
   keycloak: keycloakConnector,
   oauth: oauthConnector,
   ldap: ldapModule as unknown as ConnectorModule,
+  kerberos: kerberosModule as unknown as ConnectorModule,
 };
