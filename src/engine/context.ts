@@ -32,8 +32,8 @@ export interface EngineTuning {
 
 export const DEFAULT_TUNING: EngineTuning = {
   retry: { baseMs: 500, factor: 2, maxMs: 30_000, maxAttempts: 8 },
-  batchSize: 32,
-  pollers: 2,
+  batchSize: 2,
+  pollers: 4,
   waitPollMs: 50,
 };
 
