@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 export const PEERS = [
   { peer: 'OpenLDAP slapd (ldap connector)', files: ['/usr/sbin/slapd', '/usr/bin/ldapwhoami'], packages: ['slapd', 'ldap-utils'] },
   { peer: 'MIT Kerberos KDC (kerberos connector)', files: ['/usr/sbin/krb5kdc', '/usr/sbin/kadmin.local', '/usr/bin/kinit', '/usr/bin/kvno'], packages: ['krb5-kdc', 'krb5-admin-server', 'krb5-user'] },
+  { peer: 'PostgreSQL 15 server binaries (private instances for postgres-roles)', files: ['/usr/lib/postgresql/15/bin/initdb', '/usr/lib/postgresql/15/bin/pg_ctl'], packages: ['postgresql-15'] },
 ] as const;
 
 const missing = PEERS.filter((p) => p.files.some((f) => !existsSync(f)));

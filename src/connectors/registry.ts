@@ -6,10 +6,12 @@ import { keycloakConnector } from './keycloak/index.ts';
 import { kerberosModule } from './kerberos/index.ts';
 import { ldapModule } from './ldap/index.ts';
 import { oauthConnector } from './oauth/index.ts';
+import { postgresRolesModule } from './postgres-roles/index.ts';
 
 export const CONNECTOR_MODULES: Record<string, ConnectorModule> = {
   keycloak: keycloakConnector,
   oauth: oauthConnector,
   ldap: ldapModule as unknown as ConnectorModule,
   kerberos: kerberosModule as unknown as ConnectorModule,
+  'postgres-roles': postgresRolesModule as unknown as ConnectorModule,
 };

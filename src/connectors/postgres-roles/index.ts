@@ -1,0 +1,34 @@
+/**
+ * The `postgres-roles` connector: a service account's database role and its live connections.
+ *
+ * ```yaml
+ * connectors:
+ *   postgres-roles:billing:
+ *     settings:
+ *       adminUrlRef: env:BILLING_DB_ADMIN_URL     # postgres://admin:…@db:5432/billing (a role with CREATEROLE)
+ * ```
+ */
+import { z } from 'zod';
+import type { Connector, ConnectorModule } from '../contract.ts';
+import { PgRolesClient } from './client.ts';
+import { discoverRoles } from './discover.ts';
+import { postgresRolesManifest } from './manifest.ts';
+import { revokeRole } from './revoke.ts';
+import { verifyRole } from './verify.ts';
+
+const secretRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'a credential reference: env:NAME or file:/path');
+
+export const postgresRolesSettings = z.strictObject({
+  /** Connection string of an admin role (CREATEROLE, pg_signal_backend, pg_read_all_stats), by reference: it holds a password. */
+  adminUrlRef: secretRef,
+  timeoutMs: z.number().int().positive().max(120_000).default(5_000),
+});
+
+export const postgresRolesModule: ConnectorModule<typeof postgresRolesSettings> = {
+  manifest: postgresRolesManifest,
+  settingsSchema: postgresRolesSettings,
+  create(name, s, deps): Connector {
+    const c = new PgRolesClient({ name, adminUrl: () => deps.resolveSecret(s.adminUrlRef), timeoutMs: s.timeoutMs });
+    return { name, manifest: postgresRolesManifest, discover: (subject) => discoverRoles(c, subject), revoke: (a) => revokeRole(c, a), verify: (a) => verifyRole(c, a) };
+  },
+};
