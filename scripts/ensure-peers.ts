@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 
 /** What each peer needs: a file that proves it is installed, and the packages that bring it. */
 export const PEERS = [
+  { peer: 'OpenSSH server and client (ssh-ca connector)', files: ['/usr/sbin/sshd', '/usr/bin/ssh', '/usr/bin/ssh-keygen', '/usr/bin/ss'], packages: ['openssh-server', 'openssh-client', 'iproute2'] },
   { peer: 'OpenLDAP slapd (ldap connector)', files: ['/usr/sbin/slapd', '/usr/bin/ldapwhoami'], packages: ['slapd', 'ldap-utils'] },
   { peer: 'MIT Kerberos KDC (kerberos connector)', files: ['/usr/sbin/krb5kdc', '/usr/sbin/kadmin.local', '/usr/bin/kinit', '/usr/bin/kvno'], packages: ['krb5-kdc', 'krb5-admin-server', 'krb5-user'] },
   { peer: 'PostgreSQL 15 server binaries (private instances for postgres-roles)', files: ['/usr/lib/postgresql/15/bin/initdb', '/usr/lib/postgresql/15/bin/pg_ctl'], packages: ['postgresql-15'] },
