@@ -7,6 +7,7 @@ import { kerberosModule } from './kerberos/index.ts';
 import { ldapModule } from './ldap/index.ts';
 import { oauthConnector } from './oauth/index.ts';
 import { postgresRolesModule } from './postgres-roles/index.ts';
+import { redisSessionsModule } from './redis-sessions/index.ts';
 import { sshCaModule } from './ssh-ca/index.ts';
 
 export const CONNECTOR_MODULES: Record<string, ConnectorModule> = {
@@ -16,4 +17,5 @@ export const CONNECTOR_MODULES: Record<string, ConnectorModule> = {
   kerberos: kerberosModule as unknown as ConnectorModule,
   'postgres-roles': postgresRolesModule as unknown as ConnectorModule,
   'ssh-ca': sshCaModule as unknown as ConnectorModule,
+  'redis-sessions': redisSessionsModule as unknown as ConnectorModule,
 };
