@@ -3,6 +3,7 @@
  */
 import type { ConnectorModule } from './contract.ts';
 import { keycloakConnector } from './keycloak/index.ts';
+import { jwtIssuerModule } from './jwt-issuer/index.ts';
 import { kerberosModule } from './kerberos/index.ts';
 import { ldapModule } from './ldap/index.ts';
 import { oauthConnector } from './oauth/index.ts';
@@ -18,4 +19,5 @@ export const CONNECTOR_MODULES: Record<string, ConnectorModule> = {
   'postgres-roles': postgresRolesModule as unknown as ConnectorModule,
   'ssh-ca': sshCaModule as unknown as ConnectorModule,
   'redis-sessions': redisSessionsModule as unknown as ConnectorModule,
+  'jwt-issuer': jwtIssuerModule as unknown as ConnectorModule,
 };
