@@ -27,7 +27,7 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
   const steps = (await getSteps(ctx.db, stepIds)).filter((s) => s.state === 'pending');
   if (steps.length === 0) return;
   const arts = new Map((await getArtifacts(ctx.db, steps.map((s) => s.artifactId))).map((a) => [a.id, a]));
-  const { run, deferred } = await applyRateBudgets(ctx, steps, arts);
+  const { run, deferred } = await applyRateBudgets(ctx, steps, arts, 2);
   const attempts: Attempt[] = await Promise.all(
     run.map(async (step): Promise<Attempt> => {
       const art = arts.get(step.artifactId)!;

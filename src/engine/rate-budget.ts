@@ -5,9 +5,10 @@ import type { EngineContext } from './context.ts';
 /**
  * Splits a batch of steps into those the providers' shared rate budgets allow now and those that
  * must wait for the next window (with the wait). One budget row per provider instance, shared by
- * every worker on the database.
+ * every worker on the database. The budget counts connector operations: a revoke step costs two
+ * units (the revocation and the verification that follows it at once), a verify step one.
  */
-export async function applyRateBudgets(ctx: EngineContext, steps: StepRow[], arts: Map<string, ArtifactRow>): Promise<{ run: StepRow[]; deferred: Array<{ step: StepRow; waitMs: number }> }> {
+export async function applyRateBudgets(ctx: EngineContext, steps: StepRow[], arts: Map<string, ArtifactRow>, unitsPerStep = 1): Promise<{ run: StepRow[]; deferred: Array<{ step: StepRow; waitMs: number }> }> {
   const byConnector = new Map<string, StepRow[]>();
   for (const s of steps) {
     const c = arts.get(s.artifactId)!.connector;
@@ -21,9 +22,11 @@ export async function applyRateBudgets(ctx: EngineContext, steps: StepRow[], art
       run.push(...list);
       continue;
     }
-    const { granted, waitMs } = await takeRateBudgetN(ctx.db, `connector:${connector}`, rate.limit, rate.windowMs, ctx.clock.now(), list.length);
-    run.push(...list.slice(0, granted));
-    for (const step of list.slice(granted)) deferred.push({ step, waitMs });
+    const units = Math.min(unitsPerStep, rate.limit);
+    const { granted, waitMs } = await takeRateBudgetN(ctx.db, `connector:${connector}`, rate.limit, rate.windowMs, ctx.clock.now(), list.length * units);
+    const n = Math.floor(granted / units);
+    run.push(...list.slice(0, n));
+    for (const step of list.slice(n)) deferred.push({ step, waitMs: waitMs || rate.windowMs });
   }
   return { run, deferred };
 }

@@ -22,31 +22,34 @@ import { TEST_RUNBOOK } from '../support/engine-harness.ts';
 test('two workers on one PostgreSQL database share the work and the rate budget, with no double revocation', { timeout: 60_000 }, async () => {
   const tdb = await createTestDatabase('postgres');
   const provider = createMemoryProvider(systemClock, { latencyMs: 5 });
-  for (let i = 0; i < 120; i++) provider.add({ subject: 'alice', kind: 'refresh-token', externalId: `rt-${i}`, revocable: true });
+  for (let i = 0; i < 160; i++) provider.add({ subject: 'alice', kind: 'refresh-token', externalId: `rt-${i}`, revocable: true });
   const seenBy = new Map<string, Set<string>>();
   const tracked = (who: string) => {
-    const c = createMemoryConnector('memory:shared', provider, systemClock, memoryManifest({ limits: { concurrency: 16, rate: { limit: 30, windowMs: 200 } } }));
+    const c = createMemoryConnector('memory:shared', provider, systemClock, memoryManifest({ limits: { concurrency: 16, rate: { limit: 80, windowMs: 200 } } }));
     return { ...c, revoke: async (h: Parameters<typeof c.revoke>[0]) => (seenBy.set(who, (seenBy.get(who) ?? new Set()).add(h.externalId)), c.revoke(h)) };
   };
   const signer = await loadOrCreateKeyFile(join(tdb.dataDir, 'k.jwk'));
   const secrets = secretBoxFromKey(randomBytes(32));
   const engines = await Promise.all(['a', 'b'].map(async (who) => {
     const conn = await openStore({ dataDir: join(tdb.dataDir, who), databaseUrl: tdb.databaseUrl! });
-    const engine = createEngine({ conn, connectors: [tracked(who)], policy: DEFAULT_POLICY, runbook: TEST_RUNBOOK, clock: systemClock, ids: randomIds((n) => randomBytes(n)), signer, secrets, tuning: { batchSize: 1 } });
+    const engine = createEngine({ conn, connectors: [tracked(who)], policy: DEFAULT_POLICY, runbook: TEST_RUNBOOK, clock: systemClock, ids: randomIds((n) => randomBytes(n)), signer, secrets, tuning: { batchSize: 1, pollers: 1 } });
     return { conn, engine };
   }));
   try {
     const [a, b] = engines as [typeof engines[0], typeof engines[0]];
+    // Both workers are polling before anything is dispatched, each taking one job (32 steps) at a time.
+    await a.engine.work();
     await b.engine.work();
     const id = await a.engine.openIncident({ subject: { type: 'service-account', handle: 'alice', identifiers: {} }, actor: 'ida' });
     await a.engine.discover(id, 'ida');
     await a.engine.plan(id, 'ida');
     const s = await a.engine.contain(id, 'eddie');
-    assert.equal(s.byStatus['verified-dead'], 120, JSON.stringify(s.byStatus));
+    assert.equal(s.byStatus['verified-dead'], 160, JSON.stringify(s.byStatus));
     assert.ok((seenBy.get('a')?.size ?? 0) > 0 && (seenBy.get('b')?.size ?? 0) > 0, `both workers revoked: a=${seenBy.get('a')?.size} b=${seenBy.get('b')?.size}`);
-    assert.equal(provider.calls.revoke, 120, 'each artifact was revoked exactly once');
+    assert.equal(provider.calls.revoke, 160, 'each artifact was revoked exactly once');
     const t = provider.revokeTimes;
-    for (let i = 0; i + 30 < t.length; i++) assert.ok(Math.floor(t[i + 30]! / 200) > Math.floor(t[i]! / 200), 'over 30 calls in one 200 ms window across both workers');
+    // 80 operations per window = 40 revokes, each with its verification.
+    for (let i = 0; i + 40 < t.length; i++) assert.ok(Math.floor(t[i + 40]! / 200) > Math.floor(t[i]! / 200), 'over 40 revokes in one 200 ms window across both workers');
     const chain = verifyChain((await listLedger(a.conn.db, id)) as never[], [signer.publicJwk]);
     assert.equal(chain.ok, true, JSON.stringify(chain));
   } finally {

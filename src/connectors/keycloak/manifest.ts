@@ -96,6 +96,6 @@ export const keycloakManifest: ConnectorManifest = {
     },
   ],
   // Self-hosted Keycloak documents no rate limit; these protect the IdP during an incident and may be lowered per instance.
-  limits: { concurrency: 32, rate: { limit: 400, windowMs: 1_000 } },
+  limits: { concurrency: 32, rate: { limit: 1_000, windowMs: 1_000 } },
   verifyPolicy: { pollIntervalMs: 1_000, deadlineMs: 120_000 },
 };
