@@ -1,5 +1,5 @@
 import { transition, type IncidentState } from '../core/incident-state.ts';
-import { countByStatus, countOpenSteps, getIncident, listArtifacts, listExceptions, updateIncident } from '../store/repo.ts';
+import { countByStatus, countOpenSteps, getIncident, insertSteps, listArtifacts, listExceptions, listSteps, updateIncident, type NewStepRow } from '../store/repo.ts';
 import type { EngineContext } from './context.ts';
 import { handleRevokeBatch } from './handle-revoke.ts';
 import { handleVerifyBatch } from './handle-verify.ts';
@@ -21,8 +21,39 @@ export async function startWorkers(ctx: EngineContext): Promise<void> {
   await ctx.runner.startWorkers({ revoke: (ids) => handleRevokeBatch(ctx, ids), verify: (ids) => handleVerifyBatch(ctx, ids) });
 }
 
-/** Runs the workers until no step of the incident is pending. */
+/**
+ * Runs the workers until no step of the incident is pending. Then reconciles: an artifact left
+ * acknowledged (`revoking`/`revoked`) with no pending step would never be proved, so it gets a
+ * verify step (read-only, always safe) and the wait goes on. This has been seen once, under heavy
+ * load with two workers on PostgreSQL; it is logged so that it stays visible.
+ */
 export async function waitForSteps(ctx: EngineContext, incidentId: string, onProgress?: ProgressFn): Promise<StepsSummary> {
+  for (let round = 0; ; round++) {
+    const s = await waitOnce(ctx, incidentId, onProgress);
+    if (round >= 3 || !(await reconcile(ctx, incidentId))) return s;
+  }
+}
+
+async function reconcile(ctx: EngineContext, incidentId: string): Promise<boolean> {
+  const [arts, steps] = [await listArtifacts(ctx.db, incidentId), await listSteps(ctx.db, incidentId)];
+  const pending = new Set(steps.filter((x) => x.state === 'pending').map((x) => x.artifactId));
+  const orphans = arts.filter((a) => (a.status === 'revoking' || a.status === 'revoked') && !pending.has(a.id));
+  if (orphans.length === 0) return false;
+  ctx.log.warn({ incidentId, artifacts: orphans.length }, 'acknowledged artifacts had no pending verification; scheduling it');
+  const now = ctx.clock.now();
+  await ctx.db.transaction(async (tx) => {
+    const rows: NewStepRow[] = orphans.map((a) => ({
+      id: ctx.ids.next('stp'), incidentId, artifactId: a.id, type: 'verify', idempotencyKey: `verify:${a.id}:reconcile:${now}`, state: 'pending', actor: 'sever',
+      deadlineAt: now + (ctx.limits.get(a.connector)?.verifyPolicy.deadlineMs ?? 60_000), createdAt: now, updatedAt: now,
+    }));
+    const inserted = await insertSteps(tx, rows);
+    const byId = new Map(orphans.map((a) => [a.id, a.connector]));
+    await ctx.runner.enqueue(tx, 'verify', inserted.map((x) => ({ stepId: x.id, connector: byId.get(x.artifactId)! })));
+  });
+  return true;
+}
+
+async function waitOnce(ctx: EngineContext, incidentId: string, onProgress?: ProgressFn): Promise<StepsSummary> {
   await startWorkers(ctx);
   let last = '';
   for (;;) {
