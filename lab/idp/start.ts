@@ -103,7 +103,12 @@ export interface LabIdp {
 const DEFAULT_CLIENTS = [
   { clientId: 'app', name: 'Payroll' },
   { clientId: 'crm', name: 'CRM' },
+  // An AI agent acting for users through delegated grants; its tokens are accepted by the lab's tool APIs.
+  { clientId: 'agent', name: 'Assistant agent' },
 ];
+
+/** The lab's tool APIs: each accepts a live access token of the `agent` client (GET → 200, else 401). */
+export const LAB_TOOLS = ['calendar', 'crm'] as const;
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -233,6 +238,14 @@ export async function startLabIdp(options: LabIdpOptions = {}): Promise<LabIdp> 
     }
     if (path.startsWith(`${adminPrefix}/`)) return handleAdmin(adminCtx, req, res, path.slice(adminPrefix.length), url.searchParams);
     if (path === '/rs/whoami') return whoami(req, res);
+    const tool = /^\/tools\/([a-z]+)$/.exec(path);
+    if (tool && (LAB_TOOLS as readonly string[]).includes(tool[1]!)) {
+      const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const at = token ? await provider.AccessToken.find(token) : undefined;
+      const grant = at?.grantId ? await provider.Grant.find(at.grantId) : undefined;
+      if (!at || at.isExpired || at.clientId !== 'agent' || !grant) return send(res, 401, { error: 'invalid_token' });
+      return send(res, 200, { tool: tool[1], actingFor: at.accountId, agent: at.clientId });
+    }
     const rp = /^\/rp\/([^/]+)\/backchannel$/.exec(path);
     if (rp && req.method === 'POST') {
       const logoutToken = new URLSearchParams((await readBody(req)).toString()).get('logout_token');

@@ -1,6 +1,7 @@
 /**
  * The built-in connector kinds. Adding a connector = one folder + one line here.
  */
+import { agentGrantsModule } from './agent-grants/index.ts';
 import type { ConnectorModule } from './contract.ts';
 import { keycloakConnector } from './keycloak/index.ts';
 import { jwtIssuerModule } from './jwt-issuer/index.ts';
@@ -20,4 +21,5 @@ export const CONNECTOR_MODULES: Record<string, ConnectorModule> = {
   'ssh-ca': sshCaModule as unknown as ConnectorModule,
   'redis-sessions': redisSessionsModule as unknown as ConnectorModule,
   'jwt-issuer': jwtIssuerModule as unknown as ConnectorModule,
+  'agent-grants': agentGrantsModule as unknown as ConnectorModule,
 };
