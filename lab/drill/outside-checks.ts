@@ -72,3 +72,54 @@ export async function outsideChecks(lab: LabIdp, logins: LabLogin[], minted: Min
   add('control: bob still works', cs === 200 && ca, `userinfo HTTP ${cs}, refresh token active=${ca}`);
   return checks;
 }
+
+export interface PeerCheckInput {
+  lab: LabIdp;
+  agentTokens: string[];
+  ssh: import('../ssh/start.ts').LabHost;
+  cert: import('../ssh/start.ts').IssuedCert;
+  bobCert: import('../ssh/start.ts').IssuedCert;
+  shell: import('node:child_process').ChildProcess;
+  app: import('../session-app/start.ts').LabSessionApp;
+  web: { cookie: string };
+  bobWeb: { cookie: string };
+  pg: import('../postgres/start.ts').LabPostgres;
+  conn: import('pg').Client;
+}
+
+/** The other servers, from outside: the agent's tools, sshd, the web app, the database. */
+export async function peerChecks(p: PeerCheckInput): Promise<Check[]> {
+  const checks: Check[] = [];
+  const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  for (const [i, t] of p.agentTokens.entries()) {
+    for (const tool of ['calendar', 'crm']) {
+      const s = await bearer(p.lab.url(`/tools/${tool}`), t);
+      add(`agent token ${i + 1} at the ${tool} tool`, s === 401, `HTTP ${s}`);
+    }
+  }
+  add('SSH login with alice\'s certificate', !p.ssh.login(p.cert), p.ssh.login(p.cert) ? 'sshd let it in' : 'refused by sshd (KRL)');
+  add('alice\'s SSH shell opened before the revocation', p.shell.exitCode !== null || p.shell.signalCode !== null, p.shell.exitCode !== null || p.shell.signalCode !== null ? 'ended' : 'still open');
+  const web = await p.app.me(p.web.cookie);
+  add('alice\'s web session and remember-me cookie', web.status === 401, `HTTP ${web.status}`);
+  let dbLogin = 'refused';
+  try {
+    const { default: pgm } = await import('pg');
+    const c = new pgm.Client({ connectionString: p.pg.url('svc_billing', 'billing-old-pw') });
+    c.on('error', () => undefined);
+    await c.connect();
+    await c.end();
+    dbLogin = 'accepted';
+  } catch {
+    /* refused */
+  }
+  add('svc_billing login with the old password', dbLogin === 'refused', dbLogin);
+  let alive = true;
+  try {
+    await p.conn.query('select 1');
+  } catch {
+    alive = false;
+  }
+  add('svc_billing\'s live connection', !alive, alive ? 'still answers' : 'terminated');
+  add('control: bob\'s SSH certificate and web session still work', p.ssh.login(p.bobCert) && (await p.app.me(p.bobWeb.cookie)).status === 200, 'sshd and the app still accept bob');
+  return checks;
+}

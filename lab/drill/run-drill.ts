@@ -1,18 +1,29 @@
 /**
- * The drill: a full containment of a compromised user held by a real OpenID Connect provider
- * (npm oidc-provider on loopback), through the same engine and store the CLI uses, then proof from
- * outside that nothing revoked still works. Exit 0 only then.
+ * The drill: containment of a compromised person and a compromised service account held by real
+ * servers on loopback, through the same engine and store the CLI uses, then proof from outside
+ * that nothing revoked still works. Exit 0 only then.
+ *   person (alice): an OpenID provider's sessions, tokens and consents (npm oidc-provider), an AI
+ *     agent's delegated tool grants, an SSH certificate with an open shell (OpenSSH sshd), and
+ *     application sessions with remember-me (express-session in Redis);
+ *   service account (svc_billing): a PostgreSQL role with a live connection.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import pg from 'pg';
 import { stringify } from 'yaml';
 import { SeverError } from '../../src/core/errors.ts';
 import { formatVerifyResult, verifyBundleFile, writeBundleFile } from '../../src/ledger/index.ts';
 import { renderIncident } from '../../src/cli/commands/incident.ts';
 import type { Output } from '../../src/cli/output.ts';
 import { resolveGlobals, withEngine, type GlobalOptions } from '../../src/cli/session.ts';
+import type { Engine } from '../../src/engine/create-engine.ts';
 import { startLabIdp, type LabIdp, type LabLogin } from '../idp/start.ts';
-import { outsideChecks, type Check } from './outside-checks.ts';
+import { ensurePeers } from '../peers/ensure.ts';
+import { startLabPostgres, type LabPostgres } from '../postgres/start.ts';
+import { startLabSessionApp, type LabSessionApp } from '../session-app/start.ts';
+import { startLabSsh, type LabHost, type LabSsh } from '../ssh/start.ts';
+import { outsideChecks, peerChecks, type Check } from './outside-checks.ts';
 
 export const DRILL_RUNBOOK = {
   version: 1,
@@ -20,105 +31,189 @@ export const DRILL_RUNBOOK = {
   applications: [
     { name: 'payroll', connectors: ['keycloak:lab'], owners: ['paula'] },
     { name: 'crm', connectors: ['keycloak:lab'], owners: ['carl'] },
+    { name: 'assistant', connectors: ['agent-grants:lab'], owners: ['ana'] },
+    { name: 'bastion', connectors: ['ssh-ca:lab'], owners: ['olga'] },
+    { name: 'payroll-web', connectors: ['redis-sessions:lab'], owners: ['paula'] },
+    { name: 'billing-db', connectors: ['postgres-roles:lab'], owners: ['bill'] },
   ],
 };
 
-export function drillConfig(lab: LabIdp, secretsDir: string) {
-  writeFileSync(join(secretsDir, 'lab-admin-token'), lab.adminToken, { mode: 0o600 });
-  writeFileSync(join(secretsDir, 'lab-sever-secret'), lab.sever.clientSecret, { mode: 0o600 });
-  const clientSecrets: Record<string, string> = {};
-  for (const [id, c] of Object.entries(lab.clients)) {
-    writeFileSync(join(secretsDir, `lab-${id}-secret`), c.clientSecret, { mode: 0o600 });
-    clientSecrets[id] = `file:${join(secretsDir, `lab-${id}-secret`)}`;
-  }
-  return {
-    version: 1,
-    connectors: {
-      'keycloak:lab': {
-        settings: {
-          baseUrl: lab.baseUrl,
-          realm: lab.realm,
-          adminTokenRef: `file:${join(secretsDir, 'lab-admin-token')}`,
-          clientId: lab.sever.clientId,
-          clientSecretRef: `file:${join(secretsDir, 'lab-sever-secret')}`,
-          clientSecrets,
-          resourceServerUrl: lab.endpoints.whoami,
-        },
-        verify: { pollIntervalMs: 250, deadlineMs: 30_000 },
-      },
-    },
-    runbook: DRILL_RUNBOOK,
+export interface DrillPeers {
+  ssh?: { lab: LabSsh; host: LabHost };
+  app?: LabSessionApp;
+  pg?: LabPostgres;
+}
+
+/** The drill's sever.yaml: credentials in files of the data directory, referenced, never inline. */
+export function drillConfig(lab: LabIdp, secretsDir: string, peers: DrillPeers = {}) {
+  const secret = (name: string, value: string) => {
+    writeFileSync(join(secretsDir, name), value, { mode: 0o600 });
+    return `file:${join(secretsDir, name)}`;
   };
+  const clientSecrets: Record<string, string> = {};
+  for (const [id, c] of Object.entries(lab.clients)) clientSecrets[id] = secret(`lab-${id}-secret`, c.clientSecret);
+  const admin = secret('lab-admin-token', lab.adminToken);
+  const connectors: Record<string, unknown> = {
+    'keycloak:lab': {
+      settings: {
+        baseUrl: lab.baseUrl, realm: lab.realm, adminTokenRef: admin, clientId: lab.sever.clientId,
+        clientSecretRef: secret('lab-sever-secret', lab.sever.clientSecret), clientSecrets, resourceServerUrl: lab.endpoints.whoami,
+      },
+      verify: { pollIntervalMs: 250, deadlineMs: 30_000 },
+    },
+    'agent-grants:lab': {
+      settings: { baseUrl: lab.baseUrl, realm: lab.realm, adminTokenRef: admin, agents: ['agent'], tools: [{ name: 'calendar', url: lab.url('/tools/calendar') }, { name: 'crm', url: lab.url('/tools/crm') }] },
+    },
+  };
+  if (peers.ssh) {
+    const h = peers.ssh.host;
+    connectors['ssh-ca:lab'] = {
+      settings: { issuanceLog: peers.ssh.lab.issuanceLog, caPublicKey: peers.ssh.lab.caPublicKey, hosts: [{ name: h.name, krlPath: h.krlPath, sshHost: '127.0.0.1', sshPort: h.port, knownHostsPath: h.knownHostsPath, sshdLog: h.logPath }] },
+    };
+  }
+  if (peers.app) {
+    connectors['redis-sessions:lab'] = {
+      settings: { redisUrlRef: secret('lab-redis-url', peers.app.redisUrl), prefix: peers.app.prefix, appUrl: peers.app.url, cookieSecretRef: secret('lab-cookie-secret', peers.app.cookieSecret) },
+    };
+  }
+  if (peers.pg) connectors['postgres-roles:lab'] = { settings: { adminUrlRef: secret('lab-pg-admin-url', peers.pg.adminUrl) } };
+  return { version: 1, connectors, runbook: DRILL_RUNBOOK };
+}
+
+/** One incident through the whole flow; the refusal of a close before sign-off is shown once. */
+async function containIncident(engine: Engine, say: (s: string) => void, o: { type: 'human' | 'service-account'; handle: string; identifiers: Record<string, string>; reason: string; showRefusal: boolean }) {
+  const id = await engine.openIncident({ subject: { type: o.type, handle: o.handle, identifiers: o.identifiers }, reason: o.reason, actor: 'ida' });
+  say(`\n— incident ${id}: ${o.type} ${o.handle}`);
+  const d = await engine.discover(id, 'ida');
+  say(`  discovered ${d.total} live artifacts: ${Object.entries(d.connectors).filter(([, c]) => c.found).map(([n, c]) => `${n} ${c.found}`).join(', ')}`);
+  for (const [n, c] of Object.entries(d.connectors)) if (c.error) throw new SeverError('ERR_DRILL_FAILED', `discovery failed at ${n}: ${c.error.code} ${c.error.message}`);
+  const p = await engine.plan(id, 'ida');
+  say(`  planned: ${JSON.stringify(p.summary.byAction)}; residual exposure: ${p.residualExposure.map((r) => `${r.artifactId} until ${r.until}`).join(', ') || 'none'}`);
+  say('  containing (revoke, then prove dead through an independent path)…');
+  const s = await engine.contain(id, 'eddie', (x) => say(`    ${Object.entries(x.byStatus).map(([k, v]) => `${v} ${k}`).join(', ')}`));
+  say(`  contained: ${JSON.stringify(s.byStatus)}`);
+  if (o.showRefusal) {
+    say('  the IR lead tries to close before the runbook sign-offs:');
+    try {
+      await engine.close(id, 'irene');
+      throw new SeverError('ERR_DRILL_FAILED', 'the closure gate accepted a close without sign-offs');
+    } catch (e) {
+      if (!(e instanceof SeverError) || e.code !== 'ERR_CLOSE_REFUSED') throw e;
+      say(`  refused, as it must be (${e.code}):`);
+      for (const m of e.details.missing as Array<{ code: string; message: string }>) say(`    - [${m.code}] ${m.message}`);
+    }
+  }
+  const view = await engine.show(id);
+  const holder = (role: string) => role === 'ir-lead' ? 'irene' : role === 'identity-engineering' ? 'ida' : DRILL_RUNBOOK.applications.find((a) => `app-owner:${a.name}` === role)!.owners[0]!;
+  const order = [...view.requiredSignoffs.filter((r) => r !== 'ir-lead'), 'ir-lead'];
+  for (const role of order) await engine.signoff(id, role, holder(role), role === 'ir-lead' ? 'closure approved' : 'no residual access');
+  say(`  sign-offs: ${order.map((r) => `${r} (${holder(r)})`).join(', ')}`);
+  await engine.close(id, 'irene');
+  say('  closed as remediated by irene (executor: eddie)');
+  return id;
+}
+
+async function startOptional<T>(what: string, say: (s: string) => void, start: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await start();
+  } catch (e) {
+    throw new SeverError('ERR_LAB_FAILED', `the drill could not start ${what}: ${(e as Error).message}`);
+  }
 }
 
 export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
   const globals = resolveGlobals(g);
   const say = (s: string) => out.note(s);
-  say('sever drill: a compromised user on a real OpenID Connect provider (npm oidc-provider, loopback)');
+  const peersReady = ensurePeers({ log: say });
+  if (!peersReady.ok) throw new SeverError('ERR_LAB_FAILED', `the drill needs real servers from Debian packages: ${peersReady.message}`);
+  say('sever drill: a compromised person and a compromised service account, on real servers on loopback');
   const lab = await startLabIdp({ ttl: { jwtAccessToken: 8 } });
+  const peers: DrillPeers = {};
+  const workload: pg.Client[] = [];
   try {
+    const sshLab = await startOptional('OpenSSH', say, () => startLabSsh());
+    peers.ssh = { lab: sshLab!, host: await sshLab!.startHost('bastion') };
+    peers.app = await startOptional('the Redis session app (Redis at 127.0.0.1:6379)', say, () => startLabSessionApp());
+    peers.pg = await startOptional('a private PostgreSQL 15', say, () => startLabPostgres());
+    const sshdVersion = execFileSync('ssh', ['-V'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || 'OpenSSH';
+    say(`  real servers: npm oidc-provider 9.13.3 at ${lab.issuer} (Keycloak-shaped admin API, tool APIs); OpenSSH sshd on 127.0.0.1:${peers.ssh.host.port}; express-session app on Redis 127.0.0.1:6379 at ${peers.app!.url}; PostgreSQL 15 on 127.0.0.1:${peers.pg!.port}`);
+
     mkdirSync(join(globals.dataDir, 'drill'), { recursive: true, mode: 0o700 });
     const configPath = join(globals.dataDir, 'sever.yaml');
-    writeFileSync(configPath, `# written by \`sever drill\` for its lab identity provider (${lab.issuer})\n${stringify(drillConfig(lab, join(globals.dataDir, 'drill')))}`);
+    writeFileSync(configPath, `# written by \`sever drill\` for its lab servers (${lab.issuer})\n${stringify(drillConfig(lab, join(globals.dataDir, 'drill'), peers))}`);
     const opts: GlobalOptions = { ...g, config: configPath, dataDir: globals.dataDir };
-    say(`  lab IdP at ${lab.issuer}; config ${configPath}; data dir ${globals.dataDir}`);
+    say(`  config ${configPath}; data dir ${globals.dataDir}`);
 
-    // The compromise: alice has browser sessions with two applications, refresh and offline tokens,
-    // consents, and a JWT access token that no one can revoke. bob is the control: he must keep working.
+    // The compromise of alice: browser sessions with two applications, refresh and offline tokens,
+    // consents, a JWT access token no one can revoke, an agent acting for her on two tools, an SSH
+    // certificate with an open shell, and web sessions with remember-me. bob is the control.
     const logins: LabLogin[] = [];
     logins.push(await lab.login('alice', 'app', { offline: true }));
     logins.push(await lab.login('alice', 'crm', { offline: true }));
     logins.push(await lab.login('alice', 'app', { offline: false }));
     const minted = await lab.mint({ user: 'alice', clientId: 'crm', grants: 2, offline: true, accessTokens: 2, refreshTokens: 1, jwtAccessTokens: 1 });
+    const agent = await lab.mint({ user: 'alice', clientId: 'agent', offline: false, accessTokens: 1, refreshTokens: 0 });
     const control = await lab.login('bob', 'app', { offline: true });
-    say(`  alice: ${logins.length} browser logins (sessions, refresh, offline and access tokens), ${minted.grants.length} more grants with a JWT access token; bob is the control`);
+    const cert = peers.ssh.lab.issue('alice');
+    const bobCert = peers.ssh.lab.issue('bob');
+    const shell = await peers.ssh.host.openSession(cert);
+    const web = await peers.app!.login('alice', true);
+    const bobWeb = await peers.app!.login('bob');
+    // The service account: a database role with a password a workload uses, and a live connection.
+    const a = await peers.pg!.admin();
+    await a.query(`create role svc_billing login password 'billing-old-pw'`);
+    await a.end();
+    const conn = new pg.Client({ connectionString: peers.pg!.url('svc_billing', 'billing-old-pw'), application_name: 'billing-worker' });
+    conn.on('error', () => undefined);
+    await conn.connect();
+    workload.push(conn);
+    say(`  alice: ${logins.length} browser logins, ${minted.grants.length} more grants with a JWT access token, an agent grant, SSH certificate ${cert.keyId} with an open shell, web sessions with remember-me; svc_billing: a live connection; bob is the control`);
 
     const result = await withEngine(opts, async (engine) => {
-      const id = await engine.openIncident({ subject: { type: 'human', handle: 'alice', identifiers: { 'keycloak:lab': 'alice' } }, reason: 'drill: phished credentials, attacker holds tokens', actor: 'ida' });
-      say(`\n1. opened incident ${id}`);
-      const d = await engine.discover(id, 'ida');
-      say(`2. discovered ${d.total} live artifacts`);
-      const p = await engine.plan(id, 'ida');
-      say(`3. planned: ${JSON.stringify(p.summary.byAction)}; residual exposure: ${p.residualExposure.map((r) => `${r.artifactId} until ${r.until}`).join(', ') || 'none'}`);
-      say('4. containing (revoke, then prove dead through an independent path)…');
-      const s = await engine.contain(id, 'eddie', (x) => say(`   ${Object.entries(x.byStatus).map(([k, v]) => `${v} ${k}`).join(', ')}`));
-      say(`   contained: ${JSON.stringify(s.byStatus)}`);
-      say('5. the IR lead tries to close before the runbook sign-offs:');
-      try {
-        await engine.close(id, 'irene');
-        throw new SeverError('ERR_DRILL_FAILED', 'the closure gate accepted a close without sign-offs');
-      } catch (e) {
-        if (!(e instanceof SeverError) || e.code !== 'ERR_CLOSE_REFUSED') throw e;
-        say(`   refused, as it must be (${e.code}):`);
-        for (const m of e.details.missing as Array<{ code: string; message: string }>) say(`   - [${m.code}] ${m.message}`);
+      const person = await containIncident(engine, say, {
+        type: 'human', handle: 'alice', reason: 'drill: phished credentials, attacker holds tokens, a certificate and an agent', showRefusal: true,
+        identifiers: { 'keycloak:lab': 'alice', 'agent-grants:lab': 'alice', 'ssh-ca:lab': 'alice', 'redis-sessions:lab': 'alice' },
+      });
+      const service = await containIncident(engine, say, {
+        type: 'service-account', handle: 'svc_billing', reason: 'drill: the billing password leaked in a repository', showRefusal: false,
+        identifiers: { 'postgres-roles:lab': 'svc_billing' },
+      });
+      const paths: string[] = [];
+      for (const id of [person, service]) {
+        const bundle = await engine.exportEvidence(id);
+        const path = join(globals.dataDir, 'evidence', `${id}.json`);
+        await writeBundleFile(path, bundle);
+        paths.push(path);
       }
-      say('6. sign-offs: identity engineering (ida), application owners (paula, carl), IR lead (irene)');
-      await engine.signoff(id, 'identity-engineering', 'ida', 'revocation mechanism verified per artifact');
-      await engine.signoff(id, 'app-owner:payroll', 'paula', 'no residual access to Payroll');
-      await engine.signoff(id, 'app-owner:crm', 'carl', 'no residual access to CRM');
-      await engine.signoff(id, 'ir-lead', 'irene', 'closure approved');
-      await engine.close(id, 'irene');
-      say(`7. closed as remediated by irene (executor: eddie)`);
-      const bundle = await engine.exportEvidence(id);
-      const path = join(globals.dataDir, 'evidence', `${id}.json`);
-      await writeBundleFile(path, bundle);
-      const view = await engine.show(id);
-      return { id, path, view };
+      return { ids: [person, service], paths, views: [await engine.show(person), await engine.show(service)] };
     });
 
-    const verified = await verifyBundleFile(result.path);
-    say(`8. evidence bundle ${result.path}:\n   ${formatVerifyResult(verified).split('\n').join('\n   ')}`);
-    if (!verified.ok) throw new SeverError('ERR_DRILL_FAILED', `the exported bundle does not verify: ${verified.reason}`);
+    for (const path of result.paths) {
+      const verified = await verifyBundleFile(path);
+      say(`\nevidence bundle ${path}:\n  ${formatVerifyResult(verified).split('\n').join('\n  ')}`);
+      if (!verified.ok) throw new SeverError('ERR_DRILL_FAILED', `the exported bundle does not verify: ${verified.reason}`);
+    }
 
-    say('9. proof from outside, with the attacker\'s copies of every artifact:');
-    const checks: Check[] = await outsideChecks(lab, logins, minted, control);
-    for (const c of checks) say(`   ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+    say('\nproof from outside, with the attacker\'s copies of every artifact:');
+    const checks: Check[] = [
+      ...(await outsideChecks(lab, logins, minted, control)),
+      ...(await peerChecks({ lab, agentTokens: agent.grants.flatMap((x) => x.accessTokens), ssh: peers.ssh.host, cert, bobCert, shell, app: peers.app!, web, bobWeb, pg: peers.pg!, conn })),
+    ];
+    for (const c of checks) say(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
     const failed = checks.filter((c) => !c.ok);
-    out.result({ incidentId: result.id, state: result.view.state, bundle: result.path, artifacts: result.view.counts, checks }, () =>
-      `\n${renderIncident(result.view)}\n\ndrill ${failed.length ? 'FAILED' : 'passed'}: ${checks.length - failed.length}/${checks.length} outside checks; incident ${result.id} is in ${globals.dataDir}\n` +
-      `try: npm run sever -- incident show ${result.id} --data-dir ${globals.dataDir}   |   npm run sever -- evidence verify ${result.path}`);
+    out.result({
+      incidentId: result.ids[0], incidentIds: result.ids, state: result.views[0]!.state, states: result.views.map((v) => v.state),
+      bundle: result.paths[0], bundles: result.paths, artifacts: result.views[0]!.counts, serviceArtifacts: result.views[1]!.counts, checks,
+      servers: { idp: 'oidc-provider 9.13.3', ssh: sshdVersion, sessions: 'express-session + connect-redis on Redis 127.0.0.1:6379', database: 'PostgreSQL 15 (private, scram)' },
+    }, () =>
+      `\n${result.views.map(renderIncident).join('\n\n')}\n\ndrill ${failed.length ? 'FAILED' : 'passed'}: ${checks.length - failed.length}/${checks.length} outside checks; incidents ${result.ids.join(', ')} are in ${globals.dataDir}\n` +
+      `try: npm run -s sever -- incident list   |   npm run -s sever -- evidence verify ${result.paths[0]}`);
     if (failed.length) throw new SeverError('ERR_DRILL_FAILED', `${failed.length} artifact(s) still work after containment: ${failed.map((f) => f.name).join(', ')}`);
   } finally {
+    for (const c of workload) await c.end().catch(() => undefined);
+    await peers.pg?.close().catch(() => undefined);
+    await peers.app?.close().catch(() => undefined);
+    await peers.ssh?.lab.close().catch(() => undefined);
     await lab.close();
   }
 }
