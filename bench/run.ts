@@ -84,3 +84,7 @@ try {
   console.log(`postgres    skipped: ${(e as Error).message}`);
 }
 console.log(`\npeak memory of Sever's process: ${Math.max(sever.peakMb, lite.peakMb).toFixed(0)} MB   (target < 300 MB)`);
+
+console.log('\n## Every connector, one subject, each against its real server on loopback');
+const all = spawnSync(process.execPath, [fileURLToPath(new URL('./all-connectors.ts', import.meta.url))], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+process.stdout.write(all.status === 0 ? all.stdout : `skipped: the all-connectors run failed (exit ${all.status})\n`);

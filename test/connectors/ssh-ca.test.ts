@@ -92,4 +92,14 @@ describe('ssh-ca against real sshd hosts', () => {
     assert.equal((await c.revoke(a)).status, 'already_revoked');
     assert.deepEqual((await c.discover({ id: 'alice', handle: 'alice' })).filter((x) => x.attributes?.serial === alice.serial), []);
   });
+
+  it('concurrent revocations of several certificates lose none of them (KRL updates are serialized)', async () => {
+    const certs = [s.issue('carol'), s.issue('carol'), s.issue('carol'), s.issue('carol')];
+    const found = (await c.discover({ id: 'carol', handle: 'carol' })).map(handle);
+    assert.equal(found.length, 4);
+    const outcomes = await Promise.all(found.map((a) => c.revoke(a)));
+    assert.deepEqual(outcomes.map((o) => o.status), ['revoked', 'revoked', 'revoked', 'revoked']);
+    for (const cert of certs) assert.equal(web.login(cert), false, `certificate ${cert.serial} is refused`);
+    for (const a of found) assert.equal((await c.verify(a)).verdict, 'dead');
+  });
 });

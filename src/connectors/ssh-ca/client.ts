@@ -38,6 +38,32 @@ export interface SshCaDeps {
   timeoutMs: number;
 }
 
+const krlQueues = new Map<string, Promise<void>>();
+
+/** Runs `fn` holding an exclusive lock file (O_EXCL); a lock older than the timeout is taken over. */
+async function withLockFile<T>(path: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  const { open, stat } = await import('node:fs/promises');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fh = await open(path, 'wx');
+      await fh.close();
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const age = await stat(path).then((st) => Date.now() - st.mtimeMs, () => 0);
+      if (age > timeoutMs) await rm(path, { force: true });
+      else if (Date.now() > deadline) throw new Error(`the KRL is locked by another writer (${path})`);
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(path, { force: true });
+  }
+}
+
 export class SshCaClient {
   readonly d: SshCaDeps;
   constructor(d: SshCaDeps) {
@@ -82,8 +108,17 @@ export class SshCaClient {
   /**
    * Adds the serial and key id to a host's KRL: a copy is updated, checked (readable, and it
    * revokes the certificate), then renamed over the original, so sshd never reads a broken KRL.
+   * Updates of one KRL are serialized (in this process, and across processes by a lock file):
+   * two concurrent copy-and-rename updates would lose one of the revocations.
    */
-  async addToKrl(host: HostConfig, cert: IssuedCert): Promise<void> {
+  addToKrl(host: HostConfig, cert: IssuedCert): Promise<void> {
+    const prev = krlQueues.get(host.krlPath) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(() => withLockFile(`${host.krlPath}.sever-lock`, this.d.timeoutMs, () => this.#addToKrl(host, cert)));
+    krlQueues.set(host.krlPath, next);
+    return next;
+  }
+
+  async #addToKrl(host: HostConfig, cert: IssuedCert): Promise<void> {
     const tmp = join(dirname(host.krlPath), `.sever-${process.pid}-${Date.now()}.krl`);
     const spec = `${tmp}.spec`;
     try {
