@@ -5,7 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { freePort, listening } from '../net.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,22 +30,7 @@ export interface LabKerberos {
   close(): Promise<void>;
 }
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const c = connect(port, '127.0.0.1');
-    c.once('connect', () => (c.destroy(), resolve(true)));
-    c.once('error', () => resolve(false));
-  });
 
 export async function startLabKerberos(realm = 'SEVER.TEST'): Promise<LabKerberos> {
   if (!existsSync(KRB5KDC)) throw new Error(`MIT Kerberos is not installed (${KRB5KDC}); install the Debian packages: apt-get install -y krb5-kdc krb5-admin-server krb5-user`);

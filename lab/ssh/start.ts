@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { freePort, listening } from '../net.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -42,22 +42,7 @@ export interface LabSsh {
   close(): Promise<void>;
 }
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const c = connect(port, '127.0.0.1');
-    c.once('connect', () => (c.destroy(), resolve(true)));
-    c.once('error', () => resolve(false));
-  });
 
 export function sshArgs(host: { port: number; knownHostsPath: string }, cert: { certPath: string; keyPath: string }, user = 'root'): string[] {
   return ['-F', '/dev/null', '-p', String(host.port), '-i', cert.keyPath, '-o', `CertificateFile=${cert.certPath}`, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',

@@ -10,7 +10,7 @@ import { hashObservation } from '../ledger/index.ts';
 import { getArtifacts, getSteps, insertSteps, setArtifactStatuses, settleSteps, type ArtifactRow, type NewStepRow, type StepRow, type StepSettlement } from '../store/repo.ts';
 import { toHandle } from './artifact-handle.ts';
 import type { EngineContext } from './context.ts';
-import { applyRateBudgets } from './rate-budget.ts';
+import { takeBudget } from './rate-budget.ts';
 import { byIncident } from './by-incident.ts';
 import { observe, recordPolls, settlementOf, toPoll, type Poll } from './handle-verify.ts';
 import { retryDelay } from './with-retry.ts';
@@ -27,15 +27,20 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
   const steps = (await getSteps(ctx.db, stepIds)).filter((s) => s.state === 'pending');
   if (steps.length === 0) return;
   const arts = new Map((await getArtifacts(ctx.db, steps.map((s) => s.artifactId))).map((a) => [a.id, a]));
-  const { run, deferred } = await applyRateBudgets(ctx, steps, arts, 2);
-  const attempts: Attempt[] = await Promise.all(
-    run.map(async (step): Promise<Attempt> => {
+  const results = await Promise.all(
+    steps.map(async (step): Promise<Attempt & { deferMs?: number }> => {
       const art = arts.get(step.artifactId)!;
       const connector = ctx.connectors.get(art.connector);
       if (!connector) return { step, art, error: new SeverError('ERR_CONNECTOR_UNKNOWN', `connector ${art.connector} is no longer configured`) };
       let outcome: RevokeOutcome;
       try {
-        outcome = await ctx.runner.semaphore(art.connector).run(() => connector.revoke(toHandle(art, ctx.secrets)));
+        // Two units of the provider's budget: the revocation and the verification that follows it.
+        const r = await ctx.runner.semaphore(art.connector).run(async () => {
+          const wait = await takeBudget(ctx, art.connector, 2);
+          return wait > 0 ? { deferMs: wait } : { outcome: await connector.revoke(toHandle(art, ctx.secrets)) };
+        });
+        if (r.deferMs !== undefined) return { step, art, deferMs: r.deferMs };
+        outcome = r.outcome!;
       } catch (e) {
         return { step, art, error: toSeverError(e) };
       }
@@ -43,6 +48,8 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
       return { step, art, outcome, observed: await observe(ctx, art) };
     }),
   );
+  const deferred = results.filter((r) => r.deferMs !== undefined).map((r) => ({ step: r.step, waitMs: r.deferMs! }));
+  const attempts: Attempt[] = results.filter((r) => r.deferMs === undefined);
   const now = ctx.clock.now();
   const max = ctx.tuning.retry.maxAttempts;
   const settlements: StepSettlement[] = attempts.map(({ step, outcome, error }) => {

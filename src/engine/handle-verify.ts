@@ -12,7 +12,7 @@ import type { DbOrTx } from '../store/types.ts';
 import { toHandle } from './artifact-handle.ts';
 import type { EngineContext } from './context.ts';
 import { byIncident } from './by-incident.ts';
-import { applyRateBudgets } from './rate-budget.ts';
+import { takeBudget } from './rate-budget.ts';
 import { retryDelay } from './with-retry.ts';
 
 export interface Poll {
@@ -102,8 +102,13 @@ export async function handleVerifyBatch(ctx: EngineContext, stepIds: string[]): 
   const steps = (await getSteps(ctx.db, stepIds)).filter((s) => s.state === 'pending');
   if (steps.length === 0) return;
   const arts = new Map((await getArtifacts(ctx.db, steps.map((s) => s.artifactId))).map((a) => [a.id, a]));
-  const { run, deferred } = await applyRateBudgets(ctx, steps, arts);
-  const observed = await Promise.all(run.map(async (step) => ({ step, observed: await observe(ctx, arts.get(step.artifactId)!) })));
+  const results = await Promise.all(steps.map(async (step) => {
+    const art = arts.get(step.artifactId)!;
+    const wait = await takeBudget(ctx, art.connector, 1);
+    return wait > 0 ? { step, deferMs: wait } : { step, observed: await observe(ctx, art) };
+  }));
+  const deferred = results.filter((r) => r.deferMs !== undefined).map((r) => ({ step: r.step, waitMs: r.deferMs! }));
+  const observed = results.filter((r) => r.observed !== undefined).map((r) => ({ step: r.step, observed: r.observed! }));
   const now = ctx.clock.now();
   const polls = observed.map(({ step, observed: o }) => toPoll(ctx, step, arts.get(step.artifactId)!, o, now));
   await ctx.db.transaction(async (tx) => {

@@ -17,13 +17,12 @@
  */
 import { z } from 'zod';
 import type { Connector, ConnectorModule } from '../contract.ts';
+import { secretRef } from '../shared/settings.ts';
 import { AgentGrantsClient } from './client.ts';
 import { discoverAgentGrants } from './discover.ts';
 import { agentGrantsManifest } from './manifest.ts';
 import { revokeAgentGrant } from './revoke.ts';
 import { verifyAgentGrant } from './verify.ts';
-
-const secretRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'a credential reference: env:NAME or file:/path');
 
 export const agentGrantsSettings = z.strictObject({
   baseUrl: z.url(),

@@ -14,13 +14,12 @@
  */
 import { z } from 'zod';
 import type { Connector, ConnectorModule } from '../contract.ts';
+import { secretRef } from '../shared/settings.ts';
 import { JwtIssuerClient } from './client.ts';
 import { discoverKeys } from './discover.ts';
 import { jwtIssuerManifest } from './manifest.ts';
 import { retireKey } from './revoke.ts';
 import { verifyKey } from './verify.ts';
-
-const secretRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'a credential reference: env:NAME or file:/path');
 
 export const jwtIssuerSettings = z.strictObject({
   issuerUrl: z.url(),

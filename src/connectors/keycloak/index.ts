@@ -16,14 +16,12 @@
  */
 import { z } from 'zod';
 import type { Connector, ConnectorDeps, ConnectorModule } from '../contract.ts';
+import { secretRef } from '../shared/settings.ts';
 import { KeycloakClient, keycloakEndpoints, type ClientCredentials, type HttpDeps } from './client.ts';
 import { discoverKeycloak } from './discover.ts';
 import { keycloakManifest } from './manifest.ts';
 import { revokeKeycloak } from './revoke.ts';
 import { verifyKeycloak } from './verify.ts';
-
-/** A credential reference: `env:NAME` or `file:/path` (resolved by the engine, never logged). */
-const secretRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'a credential reference: env:NAME or file:/path');
 
 export const keycloakSettings = z.strictObject({
   /** Keycloak's root URL, without `/realms/…` (e.g. `https://sso.example.com` or `…/auth` on old versions). */

@@ -14,13 +14,12 @@
  */
 import { z } from 'zod';
 import type { Connector, ConnectorModule } from '../contract.ts';
+import { secretRef } from '../shared/settings.ts';
 import { LdapClient } from './client.ts';
 import { discoverLdap } from './discover.ts';
 import { ldapManifest } from './manifest.ts';
 import { revokeLdap } from './revoke.ts';
 import { verifyLdap } from './verify.ts';
-
-const secretRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'a credential reference: env:NAME or file:/path');
 
 export const ldapSettings = z.strictObject({
   /** ldap:// or ldaps:// URL of the directory. */

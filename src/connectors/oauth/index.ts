@@ -16,14 +16,12 @@ import { z } from 'zod';
 import { SeverError } from '../../core/errors.ts';
 import type { ArtifactKind } from '../../core/model.ts';
 import type { Connector, ConnectorDeps, ConnectorModule } from '../contract.ts';
+import { secretRef } from '../shared/settings.ts';
 import { discoverEndpoints, OAuthClient, type ClientCredentials, type HttpDeps, type OAuthEndpoints } from './client.ts';
 import { discover } from './discover.ts';
 import { oauthManifest } from './manifest.ts';
 import { revokeToken } from './revoke.ts';
 import { verifyToken } from './verify.ts';
-
-/** A credential reference: `env:NAME` or `file:/path` (resolved by the engine, never logged). */
-export const secretRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'a credential reference: env:NAME or file:/path');
 
 export const oauthSettings = z
   .strictObject({

@@ -10,13 +10,12 @@
  */
 import { z } from 'zod';
 import type { Connector, ConnectorModule } from '../contract.ts';
+import { secretRef } from '../shared/settings.ts';
 import { PgRolesClient } from './client.ts';
 import { discoverRoles } from './discover.ts';
 import { postgresRolesManifest } from './manifest.ts';
 import { revokeRole } from './revoke.ts';
 import { verifyRole } from './verify.ts';
-
-const secretRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'a credential reference: env:NAME or file:/path');
 
 export const postgresRolesSettings = z.strictObject({
   /** Connection string of an admin role (CREATEROLE, pg_signal_backend, pg_read_all_stats), by reference: it holds a password. */

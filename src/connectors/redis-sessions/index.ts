@@ -14,13 +14,12 @@
  */
 import { z } from 'zod';
 import type { Connector, ConnectorModule } from '../contract.ts';
+import { secretRef } from '../shared/settings.ts';
 import { RedisSessionsClient } from './client.ts';
 import { discoverSessions } from './discover.ts';
 import { redisSessionsManifest } from './manifest.ts';
 import { revokeSession } from './revoke.ts';
 import { verifySession } from './verify.ts';
-
-const secretRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'a credential reference: env:NAME or file:/path');
 
 export const redisSessionsSettings = z.strictObject({
   /** redis://… (may hold a password, hence by reference). */
