@@ -73,7 +73,8 @@ export async function contain(ctx: EngineContext, incidentId: string, actor: str
 function verifyStep(ctx: EngineContext, a: ArtifactRow, actor: string, now: number, countFor: Map<string, number>, startAfterMs: number) {
   const n = (countFor.get(`verify:${a.id}`) ?? 0) + 1;
   const limits = ctx.limits.get(a.connector);
-  const deadline = now + startAfterMs + (limits?.verifyPolicy.deadlineMs ?? 60_000);
+  // A residual artifact is proved after its expiry; a delayed job may start late, so its deadline is generous.
+  const deadline = now + startAfterMs + Math.max(limits?.verifyPolicy.deadlineMs ?? 60_000, startAfterMs > 0 ? 30_000 : 0);
   return {
     art: a,
     startAfterMs,

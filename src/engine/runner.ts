@@ -106,7 +106,7 @@ export function createRunner(o: RunnerOptions): Runner {
       for (const type of Object.keys(QUEUES) as StepType[]) {
         await b.work<StepJob>(
           QUEUES[type],
-          { batchSize: o.batchSize, localConcurrency: o.pollers, burstWhenBatchFull: true, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 2 },
+          { batchSize: o.batchSize, localConcurrency: o.pollers, burstWhenBatchFull: true, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 },
           async (batch) => {
             const ids = batch.flatMap((job) => job.data.stepIds);
             try {
