@@ -211,6 +211,29 @@ describe('ssh-ca against real sshd hosts', () => {
     assert.equal(web.login(frank), true, 'frank\'s certificate with the same key id still works');
   });
 
+  it('expired certificates are not discovered; a certificate for any user needs loginProbe.user', async () => {
+    const old = s.issue('lena', { validity: '-2h:-1h' });
+    const any = s.issue('lena', { principals: [] });
+    const found = await c.discover({ id: 'lena', handle: 'lena' });
+    assert.deepEqual(found.map((x) => x.attributes?.serial), [any.serial], `expired serial ${old.serial} left out`);
+    assertCoded(await rejection(c.verify(toHandle(found[0]!, 'lena'))), { code: 'ERR_CONNECTOR_CONFIG', retryable: false });
+    const asRoot = sshCaModule.create(NAME, sshCaSettings.parse({ issuanceLog: s.issuanceLog, caPublicKey: s.caPublicKey, hosts: [hostSetting(web)], loginProbe: { user: 'root', privateKeyPath: s.privateKeyPath } }), deps);
+    assert.equal((await asRoot.verify(toHandle(found[0]!, 'lena'))).verdict, 'live', 'a certificate without principals logs in as anyone');
+  });
+
+  it('a certificate of another CA is not taken as revoked: the checked copy is refused and the KRL left as it was', async () => {
+    const other = join(scratch, 'other-ca');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-f', other, '-N', '']);
+    const wrongCa = sshCaModule.create(NAME, sshCaSettings.parse({ issuanceLog: s.issuanceLog, caPublicKey: `${other}.pub`, hosts: [hostSetting(web)], revokeKey: false }), deps);
+    const mia = s.issue('mia');
+    const krlBefore = readFileSync(web.krlPath);
+    const e = await rejection(wrongCa.revoke(await handleOf(wrongCa, 'mia', mia)));
+    assertCoded(e, { code: 'ERR_PROVIDER_RESPONSE', retryable: false });
+    assert.match(e.message, /caPublicKey/);
+    assert.deepEqual(readFileSync(web.krlPath), krlBefore);
+    assert.equal(web.login(mia), true);
+  });
+
   it('concurrent revocations of several certificates lose none of them (KRL updates are serialized)', async () => {
     const certs = [s.issue('carol'), s.issue('carol'), s.issue('carol'), s.issue('carol')];
     const found = (await c.discover({ id: 'carol', handle: 'carol' })).map((d) => toHandle(d, 'carol'));

@@ -135,13 +135,14 @@ export class SshCaClient {
 
   /**
    * Adds spec lines to a host's KRL, atomically: a copy in the same folder is updated with
-   * `ssh-keygen -k -u -s <ca.pub>`, flushed, handed to `check` (which must throw unless the copy
-   * is readable, complete and revokes what it should), and only then renamed over the original.
+   * `ssh-keygen -k -u -s <ca.pub>`, flushed, handed to `check` (which names what is wrong with
+   * the copy: unreadable, lost an earlier revocation, does not revoke what it should), and only
+   * when nothing is wrong renamed over the original.
    * sshd therefore reads either the old KRL or the checked new one, never a partial file.
    * Updates of one KRL are serialized, in this process and across processes by a lock file, so
    * two concurrent copy-and-rename updates cannot lose one of the revocations.
    */
-  updateKrl(host: HostConfig, lines: string[], check: (tmpPath: string) => Promise<void>): Promise<void> {
+  updateKrl(host: HostConfig, lines: string[], check: (tmpPath: string) => Promise<string | undefined>): Promise<void> {
     const prev = krlQueues.get(host.krlPath) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(() => this.#withLock(host, () => this.#updateKrl(host, lines, check)));
     krlQueues.set(host.krlPath, next);
@@ -149,7 +150,7 @@ export class SshCaClient {
     return next;
   }
 
-  async #updateKrl(host: HostConfig, lines: string[], check: (tmpPath: string) => Promise<void>): Promise<void> {
+  async #updateKrl(host: HostConfig, lines: string[], check: (tmpPath: string) => Promise<string | undefined>): Promise<void> {
     const tmp = join(dirname(host.krlPath), `.${basename(host.krlPath)}.sever-${process.pid}-${this.o.now()}`);
     const spec = `${tmp}.spec`;
     try {
@@ -166,7 +167,10 @@ export class SshCaClient {
       } catch (e) {
         throw this.#error('ERR_PROVIDER_UNAVAILABLE', true, `cannot update a copy of the KRL of host ${host.name} (${firstLine(e)})`, { host: host.name, path: host.krlPath }, e);
       }
-      await check(tmp);
+      const wrong = await check(tmp).catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+      if (wrong !== undefined) {
+        throw this.#error('ERR_PROVIDER_RESPONSE', false, `the updated copy of the KRL of host ${host.name} failed its check (${wrong}); the host's KRL was left unchanged`, { host: host.name, path: host.krlPath });
+      }
       try {
         await rename(tmp, host.krlPath);
       } catch (e) {
