@@ -65,6 +65,16 @@ function processesWith(cmdline: string): number[] {
   return out;
 }
 
+/** The backgrounded command execs after the shell echoes READY: wait until it shows up. */
+async function processesWithin(cmdline: string, ms: number): Promise<number[]> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const found = processesWith(cmdline);
+    if (found.length || Date.now() > until) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const exited = (p: ChildProcess, ms: number) =>
   p.exitCode !== null || p.signalCode !== null ? Promise.resolve(true)
     : new Promise<boolean>((resolve) => {
@@ -123,7 +133,7 @@ describe('ssh-ca against real sshd hosts', () => {
     assert.equal(web.login(alice), true, 'alice logs in before');
     assert.equal(db.login(alice), true);
     const shell = await web.openSession(alice, `nohup sleep ${marker} >/dev/null 2>&1 &`);
-    assert.equal(processesWith(`sleep ${marker}`).length, 1, 'the session left a background process running');
+    assert.equal((await processesWithin(`sleep ${marker}`, 5_000)).length, 1, 'the session left a background process running');
     const a = await handleOf(c, 'alice', alice);
     assert.equal(a.externalId, `serial:${alice.serial}:${alice.keyId}`);
     assert.equal(a.expiresAt, alice.validBefore);
