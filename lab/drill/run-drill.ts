@@ -127,7 +127,7 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
   const peersReady = ensurePeers({ log: say });
   if (!peersReady.ok) throw new SeverError('ERR_LAB_FAILED', `the drill needs real servers from Debian packages: ${peersReady.message}`);
   say('sever drill: a compromised person and a compromised service account, on real servers on loopback');
-  const lab = await startLabIdp({ ttl: { jwtAccessToken: 8 } });
+  const lab = await startLabIdp({ ttl: { jwtAccessToken: 12 } });
   const peers: DrillPeers = {};
   const workload: pg.Client[] = [];
   try {
@@ -151,7 +151,6 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
     logins.push(await lab.login('alice', 'app', { offline: true }));
     logins.push(await lab.login('alice', 'crm', { offline: true }));
     logins.push(await lab.login('alice', 'app', { offline: false }));
-    const minted = await lab.mint({ user: 'alice', clientId: 'crm', grants: 2, offline: true, accessTokens: 2, refreshTokens: 1, jwtAccessTokens: 1 });
     const agent = await lab.mint({ user: 'alice', clientId: 'agent', offline: false, accessTokens: 1, refreshTokens: 0 });
     const control = await lab.login('bob', 'app', { offline: true });
     const cert = peers.ssh.lab.issue('alice');
@@ -167,6 +166,8 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
     conn.on('error', () => undefined);
     await conn.connect();
     workload.push(conn);
+    // Minted last: the JWT access token lives 12 s, and must still be live when discovery runs.
+    const minted = await lab.mint({ user: 'alice', clientId: 'crm', grants: 2, offline: true, accessTokens: 2, refreshTokens: 1, jwtAccessTokens: 1 });
     say(`  alice: ${logins.length} browser logins, ${minted.grants.length} more grants with a JWT access token, an agent grant, SSH certificate ${cert.keyId} with an open shell, web sessions with remember-me; svc_billing: a live connection; bob is the control`);
 
     const result = await withEngine(opts, async (engine) => {
