@@ -13,6 +13,8 @@ const connectorInstance = z.strictObject({
   concurrency: z.number().int().positive().max(1024).optional(),
   rate: z.strictObject({ limit: z.number().int().positive(), windowMs: z.number().int().positive() }).optional(),
   verify: z.strictObject({ pollIntervalMs: z.number().int().positive().optional(), deadlineMs: z.number().int().positive().optional() }).optional(),
+  /** rotate-then-revoke: how often to look for the dependents using the new credential, and for how long. */
+  adoption: z.strictObject({ pollIntervalMs: z.number().int().positive().optional(), deadlineMs: z.number().int().positive().optional() }).optional(),
 });
 
 export const configSchema = z.strictObject({

@@ -31,6 +31,16 @@ export interface ArtifactCapability {
     /** What the plan does instead when not selective (e.g. "await expiry", "rotate signing key"). */
     fallback?: string;
   };
+  /**
+   * Present when the connector can rotate this kind before revoking it (rotate-then-revoke): issue a
+   * new credential, hand it to the workloads that depend on the old one, and observe that they use it.
+   */
+  rotate?: {
+    /** How the new credential is issued and delivered, e.g. "sql:CREATE ROLE … IN ROLE (alternating users)". */
+    method: string;
+    /** How adoption of the new credential is observed (never the rotate method). */
+    adoption: string;
+  };
   /** The independent verification paths, none equal to the revoke method. */
   verify: string[];
   /** Provider permissions (scopes, roles) needed for discover, revoke and verify. */
@@ -55,6 +65,11 @@ export interface ConnectorManifest {
   };
   /** Verification polling: interval between polls and the deadline after the revoke. */
   verifyPolicy: { pollIntervalMs: number; deadlineMs: number };
+  /**
+   * For kinds with `rotate`: how often adoption of the new credential is polled, and how long after
+   * the rotate-then-revoke step starts the dependents have to move before the step fails.
+   */
+  adoptionPolicy?: { pollIntervalMs: number; deadlineMs: number };
 }
 
 /** Services a connector may use. No storage, no timers. */
@@ -109,6 +124,28 @@ export interface VerifyObservation {
   checks: VerifyCheck[];
 }
 
+/** What a rotation issued and where it delivered it: secret-free. */
+export interface RotateOutcome {
+  /** `rotated`: a new credential was issued now; `already_rotated`: an earlier call issued it. */
+  status: 'rotated' | 'already_rotated';
+  /** Equal to the manifest's rotate.method for this kind. */
+  method: string;
+  request: Record<string, unknown>;
+  response: { body?: unknown };
+}
+
+/** Whether the dependents use the rotated credential yet, observed through the adoption path. */
+export interface AdoptionObservation {
+  adopted: boolean;
+  checks: Array<{
+    /** The adoption path, e.g. "sql:pg_stat_activity of the new login role". */
+    path: string;
+    adopted: boolean;
+    /** Secret-free observation, hashed into the ledger. */
+    observed: Record<string, unknown>;
+  }>;
+}
+
 /** A configured connector instance (`kind:instance`). */
 export interface Connector {
   readonly name: string;
@@ -119,6 +156,14 @@ export interface Connector {
   revoke(artifact: ArtifactHandle): Promise<RevokeOutcome>;
   /** Observes the artifact through a path other than the revoke path. Never mutates the provider. */
   verify(artifact: ArtifactHandle): Promise<VerifyObservation>;
+  /**
+   * Issues a new credential for the artifact and delivers it to its dependents, leaving the old one
+   * working. Idempotent: a second call finds the credential it issued and answers `already_rotated`.
+   * Required when the manifest gives a kind `rotate`.
+   */
+  rotate?(artifact: ArtifactHandle): Promise<RotateOutcome>;
+  /** Observes whether the dependents use the rotated credential. Never mutates the provider. */
+  adoption?(artifact: ArtifactHandle): Promise<AdoptionObservation>;
 }
 
 /** What each connector folder's index.ts exports. */

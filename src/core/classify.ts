@@ -19,6 +19,8 @@ export interface ClassifyInput {
     connector: string;
     /** `false` when the provider cannot revoke it selectively; absent means revocable. */
     revocable?: boolean;
+    /** True when its connector can rotate it first (rotate-then-revoke); absent means it cannot. */
+    rotatable?: boolean;
     attributes?: Record<string, AttributeValue>;
   };
   subjectType: SubjectType;
@@ -39,7 +41,8 @@ export interface Classification {
  * The action comes from the deciding rule when it names one. Otherwise it is `revoke`, or
  * `await-expiry` when the artifact is not revocable (`revocable === false`). A rule that says
  * `revoke` for an artifact that cannot be revoked is overridden to `await-expiry` and the reason
- * says so: a plan never promises a revocation the provider cannot perform.
+ * says so: a plan never promises a revocation the provider cannot perform. Likewise a
+ * `rotate-then-revoke` for an artifact its connector cannot rotate becomes `revoke`, and says so.
  *
  * @param policy A validated policy (see `parsePolicy`).
  * @param input The artifact and the type of its subject.
@@ -57,11 +60,14 @@ export function classify(policy: Policy, input: ClassifyInput): Classification {
         reason: policy.default.reason ?? 'No policy rule matched; the policy default applies.',
       };
 
+  if (revocable && decided.action === 'rotate-then-revoke' && input.artifact.rotatable !== true) {
+    return { ...decided, action: 'revoke', reason: sentence(decided.reason, 'Its connector cannot rotate it (no rotation configured), so it is revoked at once: what depends on it stops working.') };
+  }
   if (revocable) return { ...decided, action: decided.action ?? 'revoke' };
   // Not revocable: an explicit non-revoke action from a rule stands; anything else waits for expiry.
-  if (rule && decided.action !== undefined && decided.action !== 'revoke') return { ...decided, action: decided.action };
+  if (rule && decided.action !== undefined && decided.action !== 'revoke' && decided.action !== 'rotate-then-revoke') return { ...decided, action: decided.action };
   const why =
-    decided.action === 'revoke'
+    decided.action === 'revoke' || decided.action === 'rotate-then-revoke'
       ? 'The provider cannot revoke this artifact selectively, so it is awaited to expiry instead of revoked.'
       : 'The provider cannot revoke this artifact selectively; it is awaited to expiry.';
   return { ...decided, action: 'await-expiry', reason: sentence(decided.reason, why) };

@@ -47,7 +47,8 @@ export const DEFAULT_POLICY: Policy = {
       id: 'service-account-bindings',
       match: { kind: 'service-account-binding' },
       tier: 'scheduled-rotation',
-      reason: 'Removing a binding can stop production workloads; rotate it with the owning team.',
+      action: 'rotate-then-revoke',
+      reason: 'Removing a binding can stop the production workloads that use it: a new credential goes to them first, and the old one dies once they are seen using the new one.',
     },
     {
       id: 'device-registrations',

@@ -22,6 +22,7 @@ export const ERROR_CATALOGUE = {
   ERR_PROVIDER_REJECTED: 'The provider refused the request (4xx other than 429); not retryable without a change.',
   ERR_PROVIDER_RESPONSE: 'The provider answered with something Sever cannot interpret.',
   ERR_NOT_REVOCABLE: 'The provider cannot revoke this artifact selectively; the plan must use the fallback or wait for expiry.',
+  ERR_ROTATION_NOT_ADOPTED: 'A rotate-then-revoke waited past its adoption deadline without seeing the dependents use the new credential; the old one was left live.',
   ERR_VERIFY_SAME_PATH: 'A verification used the same path as the revocation; an acknowledgement is never evidence.',
   ERR_INCIDENT_NOT_FOUND: 'No incident with this id exists in the store.',
   ERR_ARTIFACT_NOT_FOUND: 'No artifact with this id exists in the incident.',

@@ -89,6 +89,7 @@ export const ARTIFACT_STATUSES = [
   'discovered', // found, not yet planned
   'planned', // tier and action decided
   'revoking', // a revoke intent is recorded; the call may or may not have happened
+  'rotating', // rotate-then-revoke: a new credential is issued, its dependents have not moved to it yet
   'revoked', // provider acknowledged (NOT evidence)
   'verified-dead', // an independent path proved it dead
   'verified-expired', // it could not be revoked, and an independent path proved it expired
@@ -101,5 +102,5 @@ export type ArtifactStatus = (typeof ARTIFACT_STATUSES)[number];
 export const TERMINAL_PROOF: readonly ArtifactStatus[] = ['verified-dead', 'verified-expired'];
 
 /** Action a plan assigns to an artifact. */
-export const PLAN_ACTIONS = ['revoke', 'await-expiry', 'validate'] as const;
+export const PLAN_ACTIONS = ['revoke', 'await-expiry', 'validate', 'rotate-then-revoke'] as const;
 export type PlanAction = (typeof PLAN_ACTIONS)[number];

@@ -20,6 +20,8 @@ export interface PlanArtifact {
   kind: ArtifactKind;
   externalId: string;
   revocable: boolean;
+  /** True when its connector can rotate it before revoking it (see `rotate-then-revoke`). */
+  rotatable?: boolean;
   /** Artifact ids (in this incident) this artifact depends on, e.g. a token's grant. */
   dependsOn: string[];
   /** ISO 8601. */

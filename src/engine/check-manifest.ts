@@ -17,6 +17,7 @@ export function checkManifest(m: ConnectorManifest): void {
     if (a.verify.length === 0) bad(`${a.kind} has no verification path`);
     if (a.verify.includes(a.revoke.method)) bad(`${a.kind} verifies through its revoke path ${a.revoke.method}; verification must be independent`);
     if (!a.revoke.selective && !a.revoke.fallback) bad(`${a.kind} is not selectively revocable and names no fallback`);
+    if (a.rotate && (a.rotate.adoption === a.rotate.method || !a.rotate.method || !a.rotate.adoption)) bad(`${a.kind} rotation needs a method and a different adoption path`);
     if (!(a.expectedDeadByMs >= 0)) bad(`${a.kind} expectedDeadByMs must be >= 0`);
   }
 }

@@ -29,8 +29,10 @@ export async function contain(ctx: EngineContext, incidentId: string, actor: str
   for (const a of arts) {
     if (pendingFor.has(a.id) || !a.action) continue;
     const n = countFor.get(`revoke:${a.id}`) ?? 0;
-    if (a.action === 'revoke' && a.revocable && NEEDS_REVOKE.has(a.status)) {
-      revokes.push({ id: ctx.ids.next('stp'), incidentId, artifactId: a.id, type: 'revoke', idempotencyKey: `revoke:${a.id}:${n + 1}`, state: 'pending', actor, createdAt: now, updatedAt: now });
+    if ((a.action === 'revoke' || a.action === 'rotate-then-revoke') && a.revocable && NEEDS_REVOKE.has(a.status)) {
+      // rotate-then-revoke: the step's deadline is the dependents' time to adopt the new credential.
+      const adoptBy = a.action === 'rotate-then-revoke' ? { deadlineAt: now + (ctx.limits.get(a.connector)?.adoptionPolicy.deadlineMs ?? 0) } : {};
+      revokes.push({ id: ctx.ids.next('stp'), incidentId, artifactId: a.id, type: 'revoke', idempotencyKey: `revoke:${a.id}:${n + 1}`, state: 'pending', actor, createdAt: now, updatedAt: now, ...adoptBy });
     } else if ((a.action === 'await-expiry' || (a.action === 'revoke' && !a.revocable)) && (a.status === 'planned' || a.status === 'residual')) {
       residual.push(a.id);
       verifies.push(verifyStep(ctx, a, actor, now, countFor, a.expiresAt ? Math.max(0, a.expiresAt - now + 50) : 0));
@@ -53,7 +55,8 @@ export async function contain(ctx: EngineContext, incidentId: string, actor: str
         revoke: inserted.map((s) => {
           const a = byId.get(s.artifactId)!;
           const method = ctx.connectors.get(a.connector)?.manifest.artifacts.find((c) => c.kind === a.kind)?.revoke.method ?? null;
-          return { artifactId: s.artifactId, stepId: s.id, idempotencyKey: s.idempotencyKey, connector: a.connector, kind: a.kind, method };
+          const rotation = a.action === 'rotate-then-revoke' ? { rotateFirst: ctx.connectors.get(a.connector)?.manifest.artifacts.find((c) => c.kind === a.kind)?.rotate ?? null, adoptBy: s.deadlineAt ? new Date(s.deadlineAt).toISOString() : null } : {};
+          return { artifactId: s.artifactId, stepId: s.id, idempotencyKey: s.idempotencyKey, connector: a.connector, kind: a.kind, method, ...rotation };
         }),
         awaitExpiry: verifies.filter((v) => residual.includes(v.art.id)).map((v) => ({ artifactId: v.art.id, until: v.art.expiresAt, stepId: v.row.id })),
         validate: verifies.filter((v) => !residual.includes(v.art.id)).map((v) => ({ artifactId: v.art.id, stepId: v.row.id })),

@@ -41,7 +41,11 @@ export interface ConnectorLimits {
   concurrency: number;
   rate?: { limit: number; windowMs: number };
   verifyPolicy: { pollIntervalMs: number; deadlineMs: number };
+  adoptionPolicy: { pollIntervalMs: number; deadlineMs: number };
 }
+
+/** When a manifest with rotation names no adoption policy: poll every 2 s for up to 15 minutes. */
+export const DEFAULT_ADOPTION_POLICY = { pollIntervalMs: 2_000, deadlineMs: 15 * 60_000 };
 
 export interface EngineContext {
   conn: Connection;

@@ -17,7 +17,7 @@ import { checkManifest } from './check-manifest.ts';
 import { createKeepAliveFetch } from './keepalive-fetch.ts';
 import { close } from './close.ts';
 import { contain } from './contain.ts';
-import { DEFAULT_TUNING, silentLogger, type ConnectorLimits, type EngineContext, type EngineTuning, type Logger } from './context.ts';
+import { DEFAULT_ADOPTION_POLICY, DEFAULT_TUNING, silentLogger, type ConnectorLimits, type EngineContext, type EngineTuning, type Logger } from './context.ts';
 import { discover } from './discover.ts';
 import { exportEvidence } from './export-evidence.ts';
 import { grantException } from './grant-exception.ts';
@@ -61,7 +61,10 @@ export function createEngine(o: EngineOptions) {
     for (const c of o.connectors) {
       checkManifest(c.manifest);
       connectors.set(c.name, c);
-      limits.set(c.name, { concurrency: c.manifest.limits.concurrency, ...(c.manifest.limits.rate ? { rate: c.manifest.limits.rate } : {}), verifyPolicy: c.manifest.verifyPolicy });
+      limits.set(c.name, {
+        concurrency: c.manifest.limits.concurrency, ...(c.manifest.limits.rate ? { rate: c.manifest.limits.rate } : {}), verifyPolicy: c.manifest.verifyPolicy,
+        adoptionPolicy: c.manifest.adoptionPolicy ?? DEFAULT_ADOPTION_POLICY,
+      });
     }
   } else {
     for (const [name, inst] of Object.entries(o.connectors)) {
@@ -75,7 +78,17 @@ export function createEngine(o: EngineOptions) {
         concurrency: Math.min(inst.concurrency ?? m.limits.concurrency, m.limits.concurrency),
         ...(rate ? { rate } : {}),
         verifyPolicy: { pollIntervalMs: inst.verify?.pollIntervalMs ?? m.verifyPolicy.pollIntervalMs, deadlineMs: inst.verify?.deadlineMs ?? m.verifyPolicy.deadlineMs },
+        adoptionPolicy: {
+          pollIntervalMs: inst.adoption?.pollIntervalMs ?? m.adoptionPolicy?.pollIntervalMs ?? DEFAULT_ADOPTION_POLICY.pollIntervalMs,
+          deadlineMs: inst.adoption?.deadlineMs ?? m.adoptionPolicy?.deadlineMs ?? DEFAULT_ADOPTION_POLICY.deadlineMs,
+        },
       });
+    }
+  }
+  for (const c of connectors.values()) {
+    const rotating = c.manifest.artifacts.filter((a) => a.rotate).map((a) => a.kind);
+    if (rotating.length && (typeof c.rotate !== 'function' || typeof c.adoption !== 'function')) {
+      throw new SeverError('ERR_CONNECTOR_MANIFEST', `connector ${c.name}: its manifest rotates ${rotating.join(', ')} but it has no rotate and adoption functions`, { details: { connector: c.name } });
     }
   }
   const tuning: EngineTuning = { ...DEFAULT_TUNING, ...o.tuning, retry: { ...DEFAULT_TUNING.retry, ...o.tuning?.retry } };

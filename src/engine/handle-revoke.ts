@@ -14,6 +14,7 @@ import { takeBudget } from './rate-budget.ts';
 import { byIncident } from './by-incident.ts';
 import { observe, recordPolls, settlementOf, toPoll, type Poll } from './handle-verify.ts';
 import { retryDelay } from './with-retry.ts';
+import { rotateFirst, type RotationPhase } from './rotate-first.ts';
 
 interface Attempt {
   step: StepRow;
@@ -21,6 +22,8 @@ interface Attempt {
   outcome?: RevokeOutcome;
   error?: SeverError;
   observed?: Pick<Poll, 'obs' | 'error'>;
+  /** rotate-then-revoke: what the rotation phase did in this attempt. */
+  phase?: RotationPhase;
 }
 
 export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): Promise<void> {
@@ -34,13 +37,19 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
       if (!connector) return { step, art, error: new SeverError('ERR_CONNECTOR_UNKNOWN', `connector ${art.connector} is no longer configured`) };
       let outcome: RevokeOutcome;
       try {
-        // Two units of the provider's budget: the revocation and the verification that follows it.
-        const r = await ctx.runner.semaphore(art.connector).run(async () => {
+        const r = await ctx.runner.semaphore(art.connector).run(async (): Promise<{ deferMs?: number; outcome?: RevokeOutcome; phase?: RotationPhase }> => {
+          // rotate-then-revoke: the old credential is revoked only once its dependents use the new one.
+          const phase = art.action === 'rotate-then-revoke' ? await rotateFirst(ctx, step, art, connector, toHandle(art, ctx.secrets)) : undefined;
+          if (phase && !phase.ready) return { phase, ...(phase.deferMs !== undefined ? { deferMs: phase.deferMs } : {}) };
+          // Two units of the provider's budget: the revocation and the verification that follows it.
           const wait = await takeBudget(ctx, art.connector, 2);
-          return wait > 0 ? { deferMs: wait } : { outcome: await connector.revoke(toHandle(art, ctx.secrets)) };
+          return wait > 0 ? { deferMs: wait, ...(phase ? { phase } : {}) } : { outcome: await connector.revoke(toHandle(art, ctx.secrets)), ...(phase ? { phase } : {}) };
         });
-        if (r.deferMs !== undefined) return { step, art, deferMs: r.deferMs };
+        const phase = r.phase ? { phase: r.phase } : {};
+        if (r.phase?.error) return { step, art, error: r.phase.error, ...phase };
+        if (r.deferMs !== undefined) return { step, art, deferMs: r.deferMs, ...phase };
         outcome = r.outcome!;
+        if (r.phase) return { step, art, outcome, observed: await observe(ctx, art), ...phase };
       } catch (e) {
         return { step, art, error: toSeverError(e) };
       }
@@ -61,6 +70,7 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
 
   await ctx.db.transaction(async (tx) => {
     if (deferred.length) await ctx.runner.enqueue(tx, 'revoke', deferred.map((d) => ({ stepId: d.step.id, connector: arts.get(d.step.artifactId)!.connector, startAfterMs: d.waitMs })));
+    await recordRotations(ctx, tx, results, now);
     const settled = await settleSteps(tx, settlements, now);
     const mine = attempts.filter((a) => settled.has(a.step.id));
     const ok = mine.filter((a) => a.outcome);
@@ -107,4 +117,31 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
     const inserted = new Set((await insertSteps(tx, rows)).map((r) => r.id));
     await recordPolls(ctx, tx, polls.filter((p) => inserted.has(p.step.id)), now);
   });
+}
+
+/**
+ * The rotation half of rotate-then-revoke in the evidence: each new credential issued (secret-free),
+ * each adoption that lets the old credential die; artifacts waiting for adoption become `rotating`.
+ */
+async function recordRotations(ctx: EngineContext, tx: Parameters<Parameters<EngineContext['db']['transaction']>[0]>[0], results: Array<{ step: StepRow; art: ArtifactRow; phase?: RotationPhase }>, now: number): Promise<void> {
+  const rotated = results.filter((r) => r.phase?.rotation);
+  for (const [incidentId, group] of byIncident(rotated)) {
+    await ctx.ledger.append(tx, incidentId, 'rotate.response', 'sever', {
+      note: 'a new credential for the dependents; the old one stays live until they are seen using the new one',
+      responses: group.map(({ step, art, phase }) => ({
+        artifactId: art.id, stepId: step.id, connector: art.connector, kind: art.kind, method: phase!.rotation!.method, status: phase!.rotation!.status,
+        request: phase!.rotation!.request, response: phase!.rotation!.response, responseHash: hashObservation(phase!.rotation!.response as never),
+        adoptBy: step.deadlineAt ? new Date(step.deadlineAt).toISOString() : null,
+      })),
+    });
+  }
+  const adopted = results.filter((r) => r.phase?.ready && r.phase.adoption);
+  for (const [incidentId, group] of byIncident(adopted)) {
+    await ctx.ledger.append(tx, incidentId, 'rotate.adoption', 'sever', {
+      note: 'the dependents use the new credential: the old one is revoked now',
+      observations: group.map(({ step, art, phase }) => ({ artifactId: art.id, stepId: step.id, adopted: true, checks: phase!.adoption!.checks, observedHash: hashObservation(phase!.adoption as never) })),
+    });
+  }
+  const waiting = results.filter((r) => r.phase?.adoption && !r.phase.ready && !r.phase.error && r.art.status !== 'rotating');
+  if (waiting.length) await setArtifactStatuses(tx, waiting.map((r) => ({ id: r.art.id, status: 'rotating' })), now);
 }

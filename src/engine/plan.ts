@@ -7,6 +7,16 @@ import type { EngineContext } from './context.ts';
 const REPLANNABLE = new Set(['discovered', 'planned', 'still-live', 'failed', 'residual']);
 
 /**
+ * Whether the plan may rotate this artifact before revoking it: its connector rotates the kind, and
+ * discovery marked it rotatable (the instance knows where to deliver a new credential).
+ */
+function canRotate(ctx: EngineContext, connector: string, kind: string, attributes: unknown): boolean {
+  const c = ctx.connectors.get(connector);
+  const cap = c?.manifest.artifacts.find((x) => x.kind === kind);
+  return !!cap?.rotate && typeof c?.rotate === 'function' && (attributes as Record<string, unknown> | null)?.rotatable === true;
+}
+
+/**
  * Classifies every artifact by the policy and records the plan. Artifacts already proven dead keep
  * their status; the plan still lists them so the evidence shows the whole picture.
  */
@@ -20,7 +30,7 @@ export async function plan(ctx: EngineContext, incidentId: string, actor: string
     incidentId,
     subjectType: incident.subjectType as never,
     artifacts: arts.map((a) => ({
-      id: a.id, connector: a.connector, kind: a.kind as never, externalId: a.externalId, revocable: a.revocable,
+      id: a.id, connector: a.connector, kind: a.kind as never, externalId: a.externalId, revocable: a.revocable, rotatable: canRotate(ctx, a.connector, a.kind, a.attributes),
       dependsOn: a.dependsOn, attributes: a.attributes as never, ...(a.expiresAt ? { expiresAt: iso(a.expiresAt) } : {}),
     })),
     policy: ctx.policy,

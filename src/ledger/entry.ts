@@ -27,6 +27,8 @@ export const ENTRY_TYPES = [
   'revoke.intent',
   'revoke.response',
   'revoke.error',
+  'rotate.response',
+  'rotate.adoption',
   'verify.observation',
   'artifact.verdict',
   'signoff.recorded',

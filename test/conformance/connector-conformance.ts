@@ -115,7 +115,13 @@ function checkManifestDeeply(c: Connector): void {
     for (const r of a.residue) assert.ok(r.what.trim() && r.compensatingAction.trim(), `${a.kind}: residue has what + compensatingAction`);
     assert.ok(Number.isFinite(a.expectedDeadByMs) && a.expectedDeadByMs >= 0, `${a.kind}: expectedDeadByMs >= 0`);
     if (!a.revoke.selective) assert.ok(a.revoke.fallback?.trim(), `${a.kind}: non-selective revoke names a fallback`);
+    if (a.rotate) {
+      assert.ok(typeof c.rotate === 'function' && typeof c.adoption === 'function', `${a.kind}: a kind that rotates has rotate() and adoption()`);
+      assert.notEqual(a.rotate.adoption, a.rotate.method, `${a.kind}: adoption is observed through another path than the rotation`);
+      assert.ok(a.revoke.selective, `${a.kind}: rotate-then-revoke ends in a selective revoke`);
+    }
   }
+  if (m.adoptionPolicy) assert.ok(m.adoptionPolicy.pollIntervalMs > 0 && m.adoptionPolicy.deadlineMs >= m.adoptionPolicy.pollIntervalMs, 'adoptionPolicy positive');
   assert.ok(Number.isInteger(m.limits.concurrency) && m.limits.concurrency > 0, 'limits.concurrency positive integer');
   if (m.limits.rate) assert.ok(m.limits.rate.limit > 0 && m.limits.rate.windowMs > 0, 'limits.rate positive');
   assert.ok(m.verifyPolicy.pollIntervalMs > 0 && m.verifyPolicy.deadlineMs >= m.verifyPolicy.pollIntervalMs, 'verifyPolicy positive');

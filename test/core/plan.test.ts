@@ -30,7 +30,7 @@ test('a plan is a valid sever.plan v1 record with a summary', () => {
   assert.deepEqual(p.summary, {
     total: 4,
     byTier: { immediate: 2, 'scheduled-rotation': 1, 'post-incident-validation': 1 },
-    byAction: { revoke: 2, 'await-expiry': 1, validate: 1 },
+    byAction: { revoke: 2, 'await-expiry': 1, validate: 1, 'rotate-then-revoke': 0 },
   });
 });
 

@@ -141,6 +141,17 @@ test('DEFAULT_POLICY is valid and decides every artifact kind by a rule', () => 
   assert.equal(classify(DEFAULT_POLICY, { artifact: art({ kind: 'access-token', revocable: false }), subjectType: 'human' }).action, 'await-expiry');
 });
 
+test('rotate-then-revoke only where the connector can rotate; otherwise revoke, and the reason says so', () => {
+  const rotatable = classify(DEFAULT_POLICY, { artifact: art({ kind: 'service-account-binding', rotatable: true }), subjectType: 'service-account' });
+  assert.deepEqual([rotatable.tier, rotatable.action, rotatable.ruleId], ['scheduled-rotation', 'rotate-then-revoke', 'service-account-bindings']);
+  const fixed = classify(DEFAULT_POLICY, { artifact: art({ kind: 'service-account-binding' }), subjectType: 'service-account' });
+  assert.equal(fixed.action, 'revoke');
+  assert.match(fixed.reason, /Its connector cannot rotate it \(no rotation configured\), so it is revoked at once/);
+  const policy = parsePolicy({ ...base, rules: [{ id: 'keys', match: { kind: 'api-key' }, tier: 'scheduled-rotation', action: 'rotate-then-revoke', reason: 'move the workload' }] });
+  const gone = classify(policy, { artifact: art({ kind: 'api-key', revocable: false, rotatable: true }), subjectType: 'workload' });
+  assert.equal(gone.action, 'await-expiry', 'a non-revocable artifact is never promised a revoke, rotated or not');
+});
+
 test('invalid policies name the path of each bad field', () => {
   const rule = { id: 'r', match: {}, tier: 'immediate', reason: 'x' };
   invalid(() => parsePolicy({ ...base, rules: [rule, rule, { ...rule, id: 'r3', tier: 'urgent' }] }), 'rules[2].tier: expected one of immediate, scheduled-rotation, post-incident-validation (got "urgent")', 'rules[1].id: duplicate rule id "r" (first used by rules[0])');
@@ -148,7 +159,7 @@ test('invalid policies name the path of each bad field', () => {
   invalid(() => parsePolicy({ ...base, rules: [{ ...rule, match: { kind: ['api-key', 'jwt'] } }] }), 'rules[0].match.kind[1]: expected one of');
   invalid(() => parsePolicy({ ...base, rules: [{ ...rule, match: { kind: [] } }] }), 'rules[0].match.kind');
   invalid(() => parsePolicy({ ...base, rules: [{ ...rule, match: { kinds: 'api-key' } }] }), 'rules[0].match.kinds: unknown field');
-  invalid(() => parsePolicy({ ...base, rules: [{ ...rule, action: 'delete' }] }), 'rules[0].action: expected one of revoke, await-expiry, validate (got "delete")');
+  invalid(() => parsePolicy({ ...base, rules: [{ ...rule, action: 'delete' }] }), 'rules[0].action: expected one of revoke, await-expiry, validate, rotate-then-revoke (got "delete")');
   invalid(() => parsePolicy({ ...base, rules: [{ ...rule, reason: '  ' }] }), 'rules[0].reason: must not be empty');
   invalid(() => parsePolicy({ ...base, rules: [{ ...rule, id: 'default' }] }), 'rules[0].id: "default" is reserved');
   invalid(() => parsePolicy({ ...base, rules: [{ id: 'r', match: {}, tier: 'immediate' }] }), 'rules[0].reason: required (expected string)');

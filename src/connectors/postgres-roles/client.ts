@@ -3,6 +3,7 @@
  * failures and server shutdown are retryable ERR_PROVIDER_UNAVAILABLE; authentication and
  * permission failures of Sever's own admin connection are ERR_PROVIDER_REJECTED.
  */
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { SeverError } from '../../core/errors.ts';
 
@@ -73,6 +74,59 @@ export class PgRolesClient {
     });
   }
 
+  /** The login role an earlier rotation of `role` created (by its comment), if any. */
+  rotatedFrom(role: string): Promise<RoleInfo | undefined> {
+    return this.#admin('find rotation', async (c) => {
+      const r = await c.query<{ rolname: string; rolcanlogin: boolean; rolvaliduntil: Date | null }>(
+        `select r.rolname, r.rolcanlogin, r.rolvaliduntil from pg_roles r
+           join pg_shdescription d on d.objoid = r.oid and d.classoid = 'pg_authid'::regclass
+          where d.description = $1 order by r.oid desc limit 1`, [rotationComment(role)]);
+      const row = r.rows[0];
+      return row ? { name: row.rolname, canLogin: row.rolcanlogin, validUntil: row.rolvaliduntil?.toISOString() ?? null } : undefined;
+    });
+  }
+
+  /**
+   * Alternating users: a new login role that is a member of `role` (so it holds the same
+   * privileges, and `SET ROLE` keeps ownership and current_user as before), with a new password
+   * sent as a SCRAM-SHA-256 verifier so the password itself never reaches the server or its logs.
+   * Returns the new role's name and password.
+   */
+  createRotation(role: string): Promise<{ name: string; password: string }> {
+    return this.#admin('create rotated role', async (c) => {
+      const base = role.replace(/_r\d+$/, '');
+      const taken = await c.query<{ rolname: string }>('select rolname from pg_roles where rolname ~ $1', [`^${base.replace(/[^a-zA-Z0-9_]/g, '\\$&')}_r[0-9]+$`]);
+      const next = Math.max(1, ...taken.rows.map((x) => Number(/_r(\d+)$/.exec(x.rolname)![1]) + 1));
+      const name = `${base}_r${next}`;
+      if (Buffer.byteLength(name) > 63) throw new SeverError('ERR_PROVIDER_REJECTED', `${this.d.name}: the rotated role name ${name} is longer than PostgreSQL's 63 bytes`, { details: { connector: this.d.name, role } });
+      const password = randomBytes(24).toString('base64url');
+      const id = pg.escapeIdentifier;
+      await c.query('begin');
+      await c.query(`create role ${id(name)} login password ${pg.escapeLiteral(scramVerifier(password))} in role ${id(role)}`);
+      await c.query(`alter role ${id(name)} set role = ${pg.escapeLiteral(role)}`);
+      await c.query(`comment on role ${id(name)} is ${pg.escapeLiteral(rotationComment(role))}`);
+      await c.query('commit');
+      return { name, password };
+    });
+  }
+
+  /** A new password for an existing rotated role (its first delivery was lost). */
+  resetPassword(role: string): Promise<string> {
+    return this.#admin('reset rotated password', async (c) => {
+      const password = randomBytes(24).toString('base64url');
+      await c.query(`alter role ${pg.escapeIdentifier(role)} password ${pg.escapeLiteral(scramVerifier(password))}`);
+      return password;
+    });
+  }
+
+  /** The admin connection's server address, for building the workload's connection string. */
+  async serverUrl(): Promise<URL> {
+    const u = new URL(await this.d.adminUrl());
+    u.username = '';
+    u.password = '';
+    return u;
+  }
+
   disable(role: string): Promise<void> {
     return this.#admin('disable role', async (c) => {
       await c.query(`alter role ${pg.escapeIdentifier(role)} nologin password null`);
@@ -106,4 +160,15 @@ export class PgRolesClient {
       await c.end().catch(() => undefined);
     }
   }
+}
+
+export const rotationComment = (role: string) => `sever: rotation of ${role}`;
+
+/** RFC 7677 / RFC 5802 SCRAM-SHA-256 verifier, in the form PostgreSQL stores (as psql's \\password sends). */
+export function scramVerifier(password: string, salt = randomBytes(16), iterations = 4096): string {
+  const salted = pbkdf2Sync(password.normalize('NFKC'), salt, iterations, 32, 'sha256');
+  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+  const storedKey = createHash('sha256').update(clientKey).digest();
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
+  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
 }

@@ -8,9 +8,16 @@ export async function revokeRole(c: PgRolesClient, a: ArtifactHandle): Promise<R
   if (a.kind === 'service-account-binding') {
     const role = String(a.attributes.role);
     const before = await c.role(role);
-    if (!before || !before.canLogin) return { status: 'already_revoked', method: DISABLE_ROLE, request: { role }, response: { body: { role: before ? 'nologin' : 'absent' } } };
+    if (!before || !before.canLogin) {
+      // Already disabled: connections opened before that may still be there; end them all the same.
+      const swept = before ? await sweep(c, role) : 0;
+      return { status: 'already_revoked', method: DISABLE_ROLE, request: { role }, response: { body: { role: before ? 'nologin' : 'absent', backendsTerminated: swept } } };
+    }
     await c.disable(role);
-    return { status: 'revoked', method: DISABLE_ROLE, request: { role, statement: 'ALTER ROLE … NOLOGIN PASSWORD NULL' }, response: { body: { result: 'ALTER ROLE' } } };
+    // NOLOGIN refuses new logins only: every connection of the role still open is ended now,
+    // including any opened after discovery (an attacker reconnecting, a pool refilling).
+    const swept = await sweep(c, role);
+    return { status: 'revoked', method: DISABLE_ROLE, request: { role, statement: 'ALTER ROLE … NOLOGIN PASSWORD NULL' }, response: { body: { result: 'ALTER ROLE', backendsTerminated: swept } } };
   }
   if (a.kind === 'app-session') {
     const pid = Number(a.attributes.pid);
@@ -19,4 +26,10 @@ export async function revokeRole(c: PgRolesClient, a: ArtifactHandle): Promise<R
     return { status: ok ? 'revoked' : 'already_revoked', method: TERMINATE, request: { pid, backendStart: start }, response: { body: { terminated: ok } } };
   }
   throw new SeverError('ERR_INPUT_INVALID', `postgres-roles cannot handle ${a.kind}`, { details: { kind: a.kind } });
+}
+
+async function sweep(c: PgRolesClient, role: string): Promise<number> {
+  let n = 0;
+  for (const b of await c.backends(role)) if (await c.terminate(b.pid, b.backendStart)) n++;
+  return n;
 }

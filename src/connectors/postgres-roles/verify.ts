@@ -13,6 +13,8 @@ export async function verifyRole(c: PgRolesClient, a: ArtifactHandle): Promise<V
       const ok = await c.canLogin(role, a.secret);
       checks.push({ path: LOGIN_OLD, result: ok ? 'live' : 'dead', observed: { login: ok ? 'accepted' : 'refused' } });
     }
+    const left = await c.backends(role);
+    checks.push({ path: READ_ACTIVITY, result: left.length ? 'live' : 'dead', observed: { backendsOfRole: left.length } });
   } else {
     const still = (await c.backends(role)).some((b) => b.pid === Number(a.attributes.pid) && b.backendStart === String(a.attributes.backendStart));
     checks.push({ path: READ_ACTIVITY, result: still ? 'live' : 'dead', observed: { backendPresent: still } });
