@@ -85,6 +85,7 @@ export interface PeerCheckInput {
   bobWeb: { cookie: string };
   pg: import('../postgres/start.ts').LabPostgres;
   conn: import('pg').Client;
+  billing: import('../postgres/workload.ts').Workload;
 }
 
 /** The other servers, from outside: the agent's tools, sshd, the web app, the database. */
@@ -120,6 +121,12 @@ export async function peerChecks(p: PeerCheckInput): Promise<Check[]> {
     alive = false;
   }
   add('svc_billing\'s live connection', !alive, alive ? 'still answers' : 'terminated');
+  const before = p.billing.stats();
+  await new Promise((r) => setTimeout(r, 400));
+  const after = p.billing.stats();
+  const moved = p.billing.role() === 'svc_billing_r1' && after.ok > before.ok;
+  add('svc_billing\'s workload, rotated before the old password died', moved,
+    `runs as ${p.billing.role() ?? 'nothing'}, ${after.ok - before.ok} inserts in 400 ms; ${after.failed} failed queries and ${after.reconnects} reconnects in all (its first connection was cut with the attacker's)`);
   add('control: bob\'s SSH certificate and web session still work', p.ssh.login(p.bobCert) && (await p.app.me(p.bobWeb.cookie)).status === 200, 'sshd and the app still accept bob');
   return checks;
 }

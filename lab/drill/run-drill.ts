@@ -21,6 +21,7 @@ import type { Engine } from '../../src/engine/create-engine.ts';
 import { startLabIdp, type LabIdp, type LabLogin } from '../idp/start.ts';
 import { ensurePeers } from '../peers/ensure.ts';
 import { startLabPostgres, type LabPostgres } from '../postgres/start.ts';
+import { startWorkload, type Workload } from '../postgres/workload.ts';
 import { startLabSessionApp, type LabSessionApp } from '../session-app/start.ts';
 import { startLabSsh, type LabHost, type LabSsh } from '../ssh/start.ts';
 import { outsideChecks, peerChecks, type Check } from './outside-checks.ts';
@@ -76,9 +77,17 @@ export function drillConfig(lab: LabIdp, secretsDir: string, peers: DrillPeers =
       settings: { redisUrlRef: secret('lab-redis-url', peers.app.redisUrl), prefix: peers.app.prefix, appUrl: peers.app.url, cookieSecretRef: secret('lab-cookie-secret', peers.app.cookieSecret) },
     };
   }
-  if (peers.pg) connectors['postgres-roles:lab'] = { settings: { adminUrlRef: secret('lab-pg-admin-url', peers.pg.adminUrl) } };
+  if (peers.pg) {
+    connectors['postgres-roles:lab'] = {
+      settings: { adminUrlRef: secret('lab-pg-admin-url', peers.pg.adminUrl), rotation: { deliverTo: `file:${billingUrlFile(secretsDir)}` } },
+      adoption: { pollIntervalMs: 200, deadlineMs: 30_000 },
+    };
+  }
   return { version: 1, connectors, runbook: DRILL_RUNBOOK };
 }
+
+/** The billing worker's connection string: where the rotation delivers the new one. */
+const billingUrlFile = (dir: string) => join(dir, 'billing-database-url');
 
 /** One incident through the whole flow; the refusal of a close before sign-off is shown once. */
 async function containIncident(engine: Engine, say: (s: string) => void, o: { type: 'human' | 'service-account'; handle: string; identifiers: Record<string, string>; reason: string; showRefusal: boolean }) {
@@ -130,6 +139,7 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
   const lab = await startLabIdp({ ttl: { jwtAccessToken: 12 } });
   const peers: DrillPeers = {};
   const workload: pg.Client[] = [];
+  let billing: Workload | undefined;
   try {
     const sshLab = await startOptional('OpenSSH', say, () => startLabSsh());
     peers.ssh = { lab: sshLab!, host: await sshLab!.startHost('bastion') };
@@ -161,14 +171,19 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
     // The service account: a database role with a password a workload uses, and a live connection.
     const a = await peers.pg!.admin();
     await a.query(`create role svc_billing login password 'billing-old-pw'`);
+    await a.query('create table invoices (id serial, at timestamptz default now())');
+    await a.query('alter table invoices owner to svc_billing');
     await a.end();
-    const conn = new pg.Client({ connectionString: peers.pg!.url('svc_billing', 'billing-old-pw'), application_name: 'billing-worker' });
+    // The attacker's session with the leaked password, and the billing worker that depends on it.
+    const conn = new pg.Client({ connectionString: peers.pg!.url('svc_billing', 'billing-old-pw'), application_name: 'psql' });
     conn.on('error', () => undefined);
     await conn.connect();
     workload.push(conn);
+    writeFileSync(billingUrlFile(join(globals.dataDir, 'drill')), `${peers.pg!.url('svc_billing', 'billing-old-pw')}\n`, { mode: 0o600 });
+    billing = await startWorkload({ credentialFile: billingUrlFile(join(globals.dataDir, 'drill')), applicationName: 'billing-worker', query: 'insert into invoices default values', everyMs: 100 });
     // Minted last: the JWT access token lives 12 s, and must still be live when discovery runs.
     const minted = await lab.mint({ user: 'alice', clientId: 'crm', grants: 2, offline: true, accessTokens: 2, refreshTokens: 1, jwtAccessTokens: 1 });
-    say(`  alice: ${logins.length} browser logins, ${minted.grants.length} more grants with a JWT access token, an agent grant, SSH certificate ${cert.keyId} with an open shell, web sessions with remember-me; svc_billing: a live connection; bob is the control`);
+    say(`  alice: ${logins.length} browser logins, ${minted.grants.length} more grants with a JWT access token, an agent grant, SSH certificate ${cert.keyId} with an open shell, web sessions with remember-me; svc_billing: the attacker's live connection and the billing worker that reads its connection string from ${billingUrlFile(join(globals.dataDir, 'drill'))}; bob is the control`);
 
     const result = await withEngine(opts, async (engine) => {
       const person = await containIncident(engine, say, {
@@ -198,7 +213,7 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
     say('\nproof from outside, with the attacker\'s copies of every artifact:');
     const checks: Check[] = [
       ...(await outsideChecks(lab, logins, minted, control)),
-      ...(await peerChecks({ lab, agentTokens: agent.grants.flatMap((x) => x.accessTokens), ssh: peers.ssh.host, cert, bobCert, shell, app: peers.app!, web, bobWeb, pg: peers.pg!, conn })),
+      ...(await peerChecks({ lab, agentTokens: agent.grants.flatMap((x) => x.accessTokens), ssh: peers.ssh.host, cert, bobCert, shell, app: peers.app!, web, bobWeb, pg: peers.pg!, conn, billing: billing! })),
     ];
     for (const c of checks) say(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
     const failed = checks.filter((c) => !c.ok);
@@ -212,6 +227,7 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
     if (failed.length) throw new SeverError('ERR_DRILL_FAILED', `${failed.length} artifact(s) still work after containment: ${failed.map((f) => f.name).join(', ')}`);
   } finally {
     for (const c of workload) await c.end().catch(() => undefined);
+    await billing?.stop().catch(() => undefined);
     await peers.pg?.close().catch(() => undefined);
     await peers.app?.close().catch(() => undefined);
     await peers.ssh?.lab.close().catch(() => undefined);

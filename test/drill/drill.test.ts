@@ -10,7 +10,7 @@ test('the drill contains a person and a service account on real servers end to e
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const out = r.json();
   assert.deepEqual(out.states, ['remediated', 'remediated']);
-  for (const peer of ['agent token 1 at the calendar tool', "SSH login with alice's certificate", "alice's SSH shell opened before the revocation", "alice's web session and remember-me cookie", 'svc_billing login with the old password', "svc_billing's live connection"]) {
+  for (const peer of ['agent token 1 at the calendar tool', "SSH login with alice's certificate", "alice's SSH shell opened before the revocation", "alice's web session and remember-me cookie", 'svc_billing login with the old password', "svc_billing's live connection", "svc_billing's workload, rotated before the old password died"]) {
     assert.ok(out.checks.some((c: { name: string }) => c.name === peer), `the drill checks ${peer}`);
   }
   assert.match(out.servers.ssh, /OpenSSH/);
