@@ -1,7 +1,7 @@
 /**
  * The Keycloak-shaped admin REST API, mounted at `/admin/realms/{realm}`. Bearer `adminToken`.
  *
- *   GET    /users?username=|email=&exact=   UserRepresentation[]
+ *   GET    /users?username=|email=&exact=&first=&max=   UserRepresentation[] (max defaults to 100, as Keycloak's)
  *   GET    /users/{id}                       UserRepresentation | 404
  *   GET    /users/{id}/sessions              UserSessionRepresentation[] (SSO sessions)
  *   GET    /users/{id}/offline-sessions/{clientUuid}   UserSessionRepresentation[] (offline)
@@ -66,7 +66,9 @@ export async function handleAdmin(ctx: AdminContext, req: IncomingMessage, res: 
     const exact = query.get('exact') === 'true';
     const match = (value: string, q: string | null) => q === null || (exact ? value === q.toLowerCase() : value.includes(q.toLowerCase()));
     const users = ctx.directory.all().filter((u) => match(u.username, query.get('username') ?? query.get('search')) && match(u.email, query.get('email')));
-    return send(res, 200, users.map(userRep));
+    const first = Number(query.get('first') ?? 0);
+    const max = Number(query.get('max') ?? 100);
+    return send(res, 200, users.slice(first, first + max).map(userRep));
   }
   if (method === 'GET' && path === '/clients') {
     const clientId = query.get('clientId');

@@ -80,4 +80,29 @@ describe('agent-grants against the lab provider and its tool APIs', () => {
     assert.equal(await toolStatus(lab, 'calendar', forBob.grants[0]!.accessTokens[0]!), 200, 'the agent keeps acting for bob');
     assert.equal((await c.revoke(handle(grant))).status, 'already_revoked');
   });
+
+  it('the agent as the subject (agent:<clientId>): its grants for every user are found page by page and revoked; other clients of the same users are untouched', async () => {
+    // More users than one page of Keycloak's GET /users (max 100): the last ones are on page two.
+    for (let i = 0; i < 101; i++) lab.user(`filler${String(i).padStart(3, '0')}`);
+    const users = ['carol', 'zed', 'zoe'];
+    for (const u of users) lab.user(u);
+    const minted = [];
+    for (const u of users) minted.push(await lab.mint({ user: u, clientId: 'agent', offline: false, accessTokens: 1, refreshTokens: 0 }));
+    const crm = await lab.mint({ user: 'carol', clientId: 'crm', offline: true, accessTokens: 1, refreshTokens: 1 });
+    const small = agentGrantsModule.create(NAME, agentGrantsSettings.parse({
+      baseUrl: lab.baseUrl, realm: lab.realm, adminTokenRef: 'env:ADMIN', agents: ['agent'], timeoutMs: 3_000,
+      tools: [{ name: 'calendar', url: lab.url('/tools/calendar') }],
+    }), { clock: systemClock, fetch: globalThis.fetch, resolveSecret: async () => lab.adminToken });
+    const found = await small.discover({ id: 'agent:agent', handle: 'agent' });
+    for (const u of users) assert.ok(found.some((g) => g.attributes?.user === u && g.attributes?.agent === 'agent'), `the agent's grant for ${u} is found`);
+    assert.ok(found.every((g) => g.attributes?.agent === 'agent'), 'only this agent\'s grants');
+    for (const g of found) assert.equal((await small.revoke(handle(g))).status, 'revoked');
+    for (const g of found) assert.equal((await small.verify(handle(g))).verdict, 'dead');
+    for (const m of minted) assert.equal(await toolStatus(lab, 'calendar', m.grants[0]!.accessTokens[0]!), 401);
+    const other = await fetch(lab.endpoints.userinfo, { headers: { authorization: `Bearer ${crm.grants[0]!.accessTokens[0]!}` } });
+    await other.arrayBuffer();
+    assert.equal(other.status, 200, 'carol\'s own crm grant still works');
+    assert.deepEqual(await small.discover({ id: 'agent:agent', handle: 'agent' }), [], 'nothing left for the agent');
+    await assert.rejects(small.discover({ id: 'agent:unknown', handle: 'unknown' }), { code: 'ERR_INPUT_INVALID' });
+  });
 });

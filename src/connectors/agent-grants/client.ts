@@ -43,6 +43,16 @@ export class AgentGrantsClient {
     return (await this.#get<{ id: string }>(`/users/${seg(usernameOrId)}`, 'admin GET user'))?.id;
   }
 
+  /** Every user of the realm, page by page (Keycloak answers at most `max` users per call). */
+  async allUsers(pageSize = 100): Promise<Array<{ id: string; username: string }>> {
+    const out: Array<{ id: string; username: string }> = [];
+    for (let first = 0; ; first += pageSize) {
+      const page = (await this.#get<Array<{ id: string; username: string }>>(`/users?first=${first}&max=${pageSize}&briefRepresentation=true`, 'admin GET users')) ?? [];
+      out.push(...page);
+      if (page.length < pageSize) return out;
+    }
+  }
+
   consents(userId: string): Promise<AgentConsent[] | undefined> {
     return this.#get(`/users/${seg(userId)}/consents`, 'admin GET consents');
   }

@@ -13,7 +13,7 @@ export const agentGrantsManifest: ConnectorManifest = {
   artifacts: [
     {
       kind: 'delegated-tool-grant',
-      discover: 'GET /admin/realms/{realm}/users/{id}/consents (agent clients) + GET …/tokens (lab extension: the agent\'s live tokens)',
+      discover: 'GET /admin/realms/{realm}/users/{id}/consents (agent clients) + GET …/tokens (lab extension: the agent\'s live tokens); for an agent as the subject (`agent:<clientId>`), the same for every user of GET /users, page by page',
       revoke: { method: DELETE_AGENT_CONSENT, selective: true },
       verify: [TOOL_REPLAY, RELIST],
       permissions: ['realm-management: view-users, manage-users'],
