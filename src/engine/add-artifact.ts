@@ -16,6 +16,8 @@ export interface AddArtifactInput {
   label?: string;
   expiresAt?: string;
   revocable?: boolean;
+  /** What the connector needs to know about it, e.g. `clientId` (the client a leaked refresh token belongs to). */
+  attributes?: Record<string, string>;
   actor: string;
 }
 
@@ -34,6 +36,9 @@ export async function addArtifact(ctx: EngineContext, incidentId: string, input:
   if ((input.value === undefined) === (input.ref === undefined)) {
     throw new SeverError('ERR_INPUT_INVALID', 'exactly one of --value-file or --ref is required', { details: { field: 'value-file|ref' } });
   }
+  for (const k of Object.keys(input.attributes ?? {})) {
+    if (!/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(k)) throw new SeverError('ERR_INPUT_INVALID', `--attribute ${k}: a name is a letter then letters, digits, _ . - (64 at most)`, { details: { field: 'attribute', name: k } });
+  }
   if (input.value !== undefined && input.value.trim() === '') throw new SeverError('ERR_INPUT_INVALID', '--value-file: the file is empty', { details: { field: 'value-file' } });
   const incident = await getIncident(ctx.db, incidentId);
   const from = incident.state as IncidentState;
@@ -48,13 +53,13 @@ export async function addArtifact(ctx: EngineContext, incidentId: string, input:
   const row = toRow(ctx, incidentId, input.connector, subject.identifiers[input.connector] ?? subject.handle, {
     kind: input.kind as ArtifactKind, externalId, label: input.label ?? `${input.kind} added by ${input.actor}`,
     ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}), ...(input.revocable === false ? { revocable: false } : {}),
-    ...(value !== undefined ? { secret: value } : {}),
+    ...(value !== undefined ? { secret: value } : {}), ...(input.attributes ? { attributes: input.attributes } : {}),
   }, id, now, 'added');
   return ctx.db.transaction(async (tx) => {
     const [inserted] = await insertArtifacts(tx, [row]);
     if (!inserted) throw new SeverError('ERR_INPUT_INVALID', `this ${input.kind} is already part of incident ${incidentId}`, { details: { externalId } });
     await ctx.ledger.append(tx, incidentId, 'artifact.added', input.actor, {
-      artifactId: id, connector: input.connector, kind: input.kind, externalId, label: row.label, secretHash: row.secretHash ?? null, source: 'added',
+      artifactId: id, connector: input.connector, kind: input.kind, externalId, label: row.label, secretHash: row.secretHash ?? null, source: 'added', attributes: input.attributes ?? {},
     });
     if (to) {
       await updateIncident(tx, incidentId, { state: to, updatedAt: now });

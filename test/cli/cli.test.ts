@@ -85,7 +85,14 @@ describe('sever CLI', () => {
     const missing = await cli([...g, 'incident', 'add-artifact', id, '--connector', 'keycloak:lab', '--kind', 'refresh-token', '--value-file', join(dir, 'nope')]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--value-file .*nope: cannot read \(ENOENT\)/);
-    const added = await cli([...g, '--json', 'incident', 'add-artifact', id, '--connector', 'keycloak:lab', '--kind', 'refresh-token', '--value-file', leak, '--label', 'found by the secret scanner']);
+    const badAttr = await cli([...g, 'incident', 'add-artifact', id, '--connector', 'keycloak:lab', '--kind', 'refresh-token', '--value-file', leak, '--attribute', 'clientId']);
+    assert.equal(badAttr.code, 2);
+    assert.match(badAttr.stderr, /--attribute clientId: expected name=value/);
+    const twice = await cli([...g, 'incident', 'add-artifact', id, '--connector', 'keycloak:lab', '--kind', 'refresh-token', '--value-file', leak, '--attribute', 'clientId=app', '--attribute', 'clientId=crm']);
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, /--attribute clientId: given twice/);
+    // The owning client lets verification replay the leaked refresh token as that client.
+    const added = await cli([...g, '--json', 'incident', 'add-artifact', id, '--connector', 'keycloak:lab', '--kind', 'refresh-token', '--value-file', leak, '--label', 'found by the secret scanner', '--attribute', 'clientId=app']);
     assert.equal(added.code, 0, added.stderr);
     const contained = await cli([...g, '--json', 'incident', 'contain', id, '--as', 'eddie']);
     assert.equal(contained.code, 0, contained.stderr);
@@ -94,6 +101,10 @@ describe('sever CLI', () => {
     const { readFileSync } = await import('node:fs');
     const text = readFileSync(exported.json().path, 'utf8');
     assert.ok(!text.includes(login.refreshToken!), 'the token value never reaches the evidence');
+    const entries = JSON.parse(text).entries as Array<{ type: string; payload: any }>;
+    assert.equal(entries.find((e) => e.type === 'artifact.added')?.payload.attributes.clientId, 'app');
+    const paths = entries.filter((e) => e.type === 'verify.observation').flatMap((e) => e.payload.observations).flatMap((o: any) => o.checks ?? []).map((c: any) => c.path);
+    assert.ok(paths.includes('refresh-replay'), `verified by replaying the token as its client: ${paths.join(', ')}`);
     const shown = await cli([...g, 'incident', 'show', id]);
     assert.ok(!shown.stdout.includes(login.refreshToken!) && !shown.stdout.includes(lab.adminToken) && !shown.stderr.includes(lab.adminToken));
   });

@@ -151,7 +151,15 @@ export function registerIncident(program: Command, run: Run): void {
     .option('--value-file <path>', 'file holding the value (held encrypted; evidence keeps only its hash)')
     .option('--ref <id>', "the provider's id for it, when the value is unknown")
     .option('--label <text>').option('--expires-at <time>').option('--as <person>')
+    .option('--attribute <name=value>', 'what the connector needs to know, e.g. clientId=crm for a refresh token (repeatable)', (v: string, all: string[] = []) => [...all, v])
     .action((id, o) => run(async (g, out) => {
+      const attributes: Record<string, string> = {};
+      for (const kv of (o.attribute ?? []) as string[]) {
+        const at = kv.indexOf('=');
+        if (at <= 0) throw new SeverError('ERR_INPUT_INVALID', `--attribute ${kv}: expected name=value`, { details: { field: 'attribute' } });
+        if (Object.hasOwn(attributes, kv.slice(0, at))) throw new SeverError('ERR_INPUT_INVALID', `--attribute ${kv.slice(0, at)}: given twice`, { details: { field: 'attribute' } });
+        attributes[kv.slice(0, at)] = kv.slice(at + 1);
+      }
       let value: string | undefined;
       if (o.valueFile !== undefined) {
         try {
@@ -163,6 +171,7 @@ export function registerIncident(program: Command, run: Run): void {
       const artifactId = await withEngine(g, (e) => e.addArtifact(id, {
         connector: o.connector, kind: o.kind, ...(value !== undefined ? { value } : {}), ...(o.ref !== undefined ? { ref: o.ref } : {}),
         ...(o.label ? { label: o.label } : {}), ...(o.expiresAt ? { expiresAt: parseExpiry(o.expiresAt) } : {}), actor: o.as ?? defaultActor(),
+        ...(Object.keys(attributes).length ? { attributes } : {}),
       }));
       out.result({ id, artifactId }, (r) => `added ${r.artifactId} to ${r.id}; run \`sever incident contain ${r.id}\``);
     }));
