@@ -103,8 +103,21 @@ async function sever() {
     const id = await engine.openIncident({ subject: { type: 'human', handle: 'alice', identifiers: {} }, actor: 'ida' });
     const t0 = performance.now();
     const d = await engine.discover(id, 'ida');
+    const t1 = performance.now();
     await engine.plan(id, 'ida');
+    const t2 = performance.now();
     const s = await engine.contain(id, 'eddie');
+    if (process.env.SEVER_BENCH_DETAIL) {
+      const v = await engine.show(id);
+      const { listSteps } = await import('../src/store/repo.ts');
+      const steps = await listSteps(engine.context.db, id);
+      const byArt = new Map<string, typeof steps>();
+      for (const st of steps) byArt.set(st.artifactId, [...(byArt.get(st.artifactId) ?? []), st]);
+      const rows = v.artifacts.map((a) => ({ c: a.connector, k: a.kind, steps: (byArt.get(a.id) ?? []).map((st) => `${st.type}:${st.attempts}@${Math.round(st.updatedAt - (t2 + performance.timeOrigin))}`).join(' ') }));
+      rows.sort((x, y) => Math.max(...y.steps.split(' ').map((z) => Number(z.split('@')[1]))) - Math.max(...x.steps.split(' ').map((z) => Number(z.split('@')[1]))));
+      for (const r of rows.slice(0, 12)) console.log(`  ${r.c} ${r.k} ${r.steps}`);
+    }
+    if (process.env.SEVER_BENCH_DETAIL) console.log(`discover ${(t1 - t0).toFixed(0)} ms (${JSON.stringify(Object.fromEntries(Object.entries(d.connectors).map(([k, v]) => [k, v.found])))}), plan ${(t2 - t1).toFixed(0)} ms, contain ${(performance.now() - t2).toFixed(0)} ms`);
     return { ms: performance.now() - t0, artifacts: d.total, byStatus: s.byStatus };
   } finally {
     await engine.stop();
@@ -151,3 +164,4 @@ console.log(`sequential baseline   ${(b.ms / 1000).toFixed(2)} s  (${b.artifacts
 console.log(`critical path         ${(critical / 1000).toFixed(2)} s  (slowest connector ${slowest[0]}: discover + its slowest revoke→verify)`);
 console.log(`speed-up vs baseline  ${(b.ms / s.ms).toFixed(1)}×`);
 console.log(`sever / critical path ${(s.ms / critical).toFixed(2)}`);
+if (process.env.SEVER_BENCH_DETAIL) console.log(JSON.stringify(Object.fromEntries(Object.entries(b.chains).map(([k, v]) => [k, Math.round(v)]))));
