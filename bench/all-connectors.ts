@@ -5,10 +5,12 @@
  * single connector's chain of discover + one revoke + one verify, measured in the baseline.
  *   node bench/all-connectors.ts
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { randomIds, systemClock } from '../src/core/clock.ts';
 import { DEFAULT_POLICY } from '../src/core/policy.ts';
@@ -29,8 +31,13 @@ import { startLabPostgres } from '../lab/postgres/start.ts';
 import { startLabSessionApp } from '../lab/session-app/start.ts';
 import { startLabSsh } from '../lab/ssh/start.ts';
 
-/** Every real server, holding artifacts of alice; the connectors pointed at them. */
-async function world() {
+/**
+ * Every real server, holding artifacts of alice, in a process of its own (as real providers are
+ * elsewhere: in Sever's process they would share its event loop and the measurement would be of
+ * the lab's CPU): it prints the connectors' settings and secrets as one JSON line and stops when
+ * its stdin closes.
+ */
+async function startWorld() {
   const closers: Array<() => Promise<unknown>> = [];
   const idp = await startLabIdp();
   closers.push(() => idp.close());
@@ -72,11 +79,7 @@ async function world() {
     'env:ADMIN': idp.adminToken, 'env:SEVER': idp.sever.clientSecret, 'env:REDIS': app.redisUrl, 'env:COOKIE': app.cookieSecret,
     'env:PG': db.adminUrl, 'env:LDAP': ldap.adminPassword, 'env:JWT': jwt.adminToken,
   };
-  const fetch = createKeepAliveFetch();
-  const make = (kind: string, name: string, settings: Record<string, unknown>): Connector => {
-    const mod = CONNECTOR_MODULES[kind]!;
-    return mod.create(name, mod.settingsSchema.parse(settings) as never, { clock: systemClock, fetch, resolveSecret: async (r) => secrets[r]! });
-  };
+  const make = (kind: string, name: string, settings: Record<string, unknown>) => ({ kind, name, settings });
   const connectors = [
     make('keycloak', 'keycloak:lab', { baseUrl: idp.baseUrl, realm: idp.realm, adminTokenRef: 'env:ADMIN', clientId: 'sever', clientSecretRef: 'env:SEVER' }),
     make('agent-grants', 'agent-grants:lab', { baseUrl: idp.baseUrl, realm: idp.realm, adminTokenRef: 'env:ADMIN', agents: ['agent'], tools: [{ name: 'calendar', url: idp.url('/tools/calendar') }, { name: 'crm', url: idp.url('/tools/crm') }] }),
@@ -87,7 +90,55 @@ async function world() {
     make('kerberos', 'kerberos:lab', { realm: krb.realm, krb5Config: krb.krb5Config, kdcProfile: krb.kdcProfile, kadmin: 'local', kdcLog: krb.kdcLog }),
     make('jwt-issuer', 'jwt-issuer:lab', { issuerUrl: jwt.url, adminTokenRef: 'env:JWT', resourceServerUrl: jwt.resourceServerUrl }),
   ];
-  return { connectors, close: async () => { for (const c of closers.reverse()) await c(); } };
+  return { spec: { connectors, secrets } satisfies WorldSpec, close: async () => { for (const c of closers.reverse()) await c(); } };
+}
+
+interface WorldSpec {
+  connectors: Array<{ kind: string; name: string; settings: Record<string, unknown> }>;
+  secrets: Record<string, string>;
+}
+
+/** Starts the servers in a child process and builds the connectors pointed at them. */
+async function world(): Promise<{ connectors: Connector[]; close(): Promise<void> }> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--world'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('\n')) resolve(buf.slice(0, buf.indexOf('\n')));
+    });
+    child.once('exit', (code) => reject(new Error(`the lab world exited (${code}) before it was ready`)));
+  });
+  const spec = JSON.parse(line) as WorldSpec;
+  const fetch = createKeepAliveFetch();
+  const connectors = spec.connectors.map(({ kind, name, settings }) => {
+    const mod = CONNECTOR_MODULES[kind]!;
+    return mod.create(name, mod.settingsSchema.parse(settings) as never, { clock: systemClock, fetch, resolveSecret: async (r) => spec.secrets[r]! });
+  });
+  return {
+    connectors: process.env.SEVER_BENCH_DETAIL ? connectors.map(timed) : connectors,
+    close: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.stdin!.end();
+      await exited;
+    },
+  };
+}
+
+/** SEVER_BENCH_DETAIL: when each connector's first call started and its last one ended. */
+const calls = new Map<string, { first: number; last: number; n: number; busy: number }>();
+function timed(c: Connector): Connector {
+  const wrap = <A extends unknown[], R>(op: string, f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+    const t = performance.now();
+    try {
+      return await f(...a);
+    } finally {
+      const k = `${c.name} ${op}`;
+      const e = calls.get(k) ?? { first: t, last: 0, n: 0, busy: 0 };
+      calls.set(k, { first: Math.min(e.first, t), last: Math.max(e.last, performance.now()), n: e.n + 1, busy: e.busy + performance.now() - t });
+    }
+  };
+  return { ...c, discover: wrap('discover', c.discover), revoke: wrap('revoke', c.revoke), verify: wrap('verify', c.verify) };
 }
 
 async function sever() {
@@ -97,10 +148,12 @@ async function sever() {
   const engine = createEngine({
     conn, connectors: w.connectors, policy: DEFAULT_POLICY, runbook: parseRunbook({ version: 1, roles: { 'identity-engineering': ['ida'], 'ir-lead': ['irene'] }, applications: [] }),
     clock: systemClock, ids: randomIds((k) => randomBytes(k)), signer: await loadOrCreateKeyFile(join(dir, 'k.jwk')), secrets: secretBoxFromKey(randomBytes(32)),
+    ...(process.env.SEVER_POLLERS ? { tuning: { pollers: Number(process.env.SEVER_POLLERS) } } : {}),
   });
   try {
     await engine.context.runner.start();
     const id = await engine.openIncident({ subject: { type: 'human', handle: 'alice', identifiers: {} }, actor: 'ida' });
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const d = await engine.discover(id, 'ida');
     const t1 = performance.now();
@@ -116,6 +169,12 @@ async function sever() {
       const rows = v.artifacts.map((a) => ({ c: a.connector, k: a.kind, steps: (byArt.get(a.id) ?? []).map((st) => `${st.type}:${st.attempts}@${Math.round(st.updatedAt - (t2 + performance.timeOrigin))}`).join(' ') }));
       rows.sort((x, y) => Math.max(...y.steps.split(' ').map((z) => Number(z.split('@')[1]))) - Math.max(...x.steps.split(' ').map((z) => Number(z.split('@')[1]))));
       for (const r of rows.slice(0, 12)) console.log(`  ${r.c} ${r.k} ${r.steps}`);
+      for (const [k, v] of [...calls].sort()) console.log(`  ${k}: ${v.n} calls from ${Math.round(v.first - t0)} to ${Math.round(v.last - t0)} ms, ${Math.round(v.busy / v.n)} ms each`);
+      calls.clear();
+    }
+    if (process.env.SEVER_BENCH_DETAIL) {
+      const cpu = process.cpuUsage(cpu0);
+      console.log(`Sever's process CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms over ${(performance.now() - t0).toFixed(0)} ms of wall time`);
     }
     if (process.env.SEVER_BENCH_DETAIL) console.log(`discover ${(t1 - t0).toFixed(0)} ms (${JSON.stringify(Object.fromEntries(Object.entries(d.connectors).map(([k, v]) => [k, v.found])))}), plan ${(t2 - t1).toFixed(0)} ms, contain ${(performance.now() - t2).toFixed(0)} ms`);
     return { ms: performance.now() - t0, artifacts: d.total, byStatus: s.byStatus };
@@ -154,6 +213,16 @@ async function baseline() {
   }
 }
 
+if (process.argv[2] === '--world') {
+  const w = await startWorld();
+  process.stdout.write(`${JSON.stringify(w.spec)}\n`);
+  process.stdin.resume();
+  process.stdin.on('end', () => void w.close().then(() => process.exit(0)));
+} else {
+  await main();
+}
+
+async function main() {
 const s = await sever();
 const b = await baseline();
 const critical = Math.max(...Object.values(b.chains));
@@ -165,3 +234,4 @@ console.log(`critical path         ${(critical / 1000).toFixed(2)} s  (slowest c
 console.log(`speed-up vs baseline  ${(b.ms / s.ms).toFixed(1)}×`);
 console.log(`sever / critical path ${(s.ms / critical).toFixed(2)}`);
 if (process.env.SEVER_BENCH_DETAIL) console.log(JSON.stringify(Object.fromEntries(Object.entries(b.chains).map(([k, v]) => [k, Math.round(v)]))));
+}

@@ -133,6 +133,14 @@ export class PgRolesClient {
     });
   }
 
+  /** Terminates every backend of the role in one statement; answers how many were ended. */
+  terminateAll(role: string): Promise<number> {
+    return this.#admin('terminate backends', async (c) => {
+      const r = await c.query<{ ok: boolean }>('select pg_terminate_backend(pid, 2000) as ok from pg_stat_activity where usename = $1 and pid <> pg_backend_pid()', [role]);
+      return r.rows.filter((x) => x.ok).length;
+    });
+  }
+
   /** Terminates the backend only if it is still the same connection (pid and start time). */
   terminate(pid: number, backendStart: string): Promise<boolean> {
     return this.#admin('terminate backend', async (c) => {

@@ -28,8 +28,4 @@ export async function revokeRole(c: PgRolesClient, a: ArtifactHandle): Promise<R
   throw new SeverError('ERR_INPUT_INVALID', `postgres-roles cannot handle ${a.kind}`, { details: { kind: a.kind } });
 }
 
-async function sweep(c: PgRolesClient, role: string): Promise<number> {
-  let n = 0;
-  for (const b of await c.backends(role)) if (await c.terminate(b.pid, b.backendStart)) n++;
-  return n;
-}
+const sweep = (c: PgRolesClient, role: string): Promise<number> => c.terminateAll(role);

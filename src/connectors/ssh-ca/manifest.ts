@@ -56,7 +56,9 @@ export const sshCaManifest: ConnectorManifest = {
       expectedDeadByMs: 0,
     },
   ],
-  // Concurrent revocations of one KRL are serialized anyway; two keeps a probe and an update going.
-  limits: { concurrency: 2 },
+  // KRL updates are serialized per host anyway, but the session lookups and login probes around
+  // them run in parallel; 8 stays under sshd's default MaxStartups (10), past which it drops
+  // unauthenticated connections and a probe would fail.
+  limits: { concurrency: 8 },
   verifyPolicy: { pollIntervalMs: 500, deadlineMs: 15_000 },
 };
