@@ -48,6 +48,19 @@ export function renderConnectorDoc(mod: ConnectorModule): string {
   const residue = m.artifacts.flatMap((a) => a.residue.map((r) => ({ kind: a.kind, ...r })));
   if (residue.length === 0) out.push('None known.');
   else out.push('| artifact kind | what survives | compensating action |', '| --- | --- | --- |', ...residue.map((r) => `| \`${r.kind}\` | ${cell(r.what)} | ${cell(r.compensatingAction)} |`));
+  const rotating = m.artifacts.filter((a) => a.rotate);
+  if (rotating.length) {
+    out.push(
+      '',
+      '## Rotate-then-revoke',
+      '',
+      'Where the plan says `rotate-then-revoke` (docs/policy.md), a new credential goes to the dependents first, and the old one is revoked as above only once they are seen using the new one.',
+      '',
+      '| artifact kind | rotated by | adoption seen through |',
+      '| --- | --- | --- |',
+      ...rotating.map((a) => `| \`${a.kind}\` | ${cell(a.rotate!.method)} | ${cell(a.rotate!.adoption)} |`),
+    );
+  }
   out.push(
     '',
     '## Limits and verification policy',
@@ -55,6 +68,7 @@ export function renderConnectorDoc(mod: ConnectorModule): string {
     `- concurrency toward one provider instance: ${m.limits.concurrency} (sever.yaml may lower it)`,
     `- rate budget: ${m.limits.rate ? `${m.limits.rate.limit} calls per ${dur(m.limits.rate.windowMs)}, shared by every worker on the database` : 'none'}`,
     `- verification: polled every ${dur(m.verifyPolicy.pollIntervalMs)} until dead or ${dur(m.verifyPolicy.deadlineMs)} after the revocation`,
+    ...(m.adoptionPolicy ? [`- adoption of a rotated credential: polled every ${dur(m.adoptionPolicy.pollIntervalMs)} for up to ${dur(m.adoptionPolicy.deadlineMs)} (\`adoption\` in sever.yaml overrides it)`] : []),
     '',
     '## Settings (`connectors.<name>.settings` in sever.yaml)',
     '',

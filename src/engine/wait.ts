@@ -24,8 +24,9 @@ export async function startWorkers(ctx: EngineContext): Promise<void> {
 /**
  * Runs the workers until no step of the incident is pending. Then reconciles: an artifact left
  * acknowledged (`revoking`/`revoked`) with no pending step would never be proved, so it gets a
- * verify step (read-only, always safe) and the wait goes on. This has been seen once, under heavy
- * load with two workers on PostgreSQL; it is logged so that it stays visible.
+ * verify step (read-only, always safe) and the wait goes on. It is logged so that it stays
+ * visible. (What looked like such orphans with two workers on PostgreSQL was a stale summary: the
+ * counts and the pending steps were read in two statements; see countByStatus.)
  */
 export async function waitForSteps(ctx: EngineContext, incidentId: string, onProgress?: ProgressFn): Promise<StepsSummary> {
   for (let round = 0; ; round++) {
@@ -35,7 +36,11 @@ export async function waitForSteps(ctx: EngineContext, incidentId: string, onPro
 }
 
 async function reconcile(ctx: EngineContext, incidentId: string): Promise<boolean> {
-  const [arts, steps] = [await listArtifacts(ctx.db, incidentId), await listSteps(ctx.db, incidentId)];
+  // Steps first: a revoke step gives way to its verify step in one transaction, so an artifact
+  // acknowledged now had a pending step then, unless it really has none (read the other way
+  // round, a batch settling in between looks like orphans).
+  const steps = await listSteps(ctx.db, incidentId);
+  const arts = await listArtifacts(ctx.db, incidentId);
   const pending = new Set(steps.filter((x) => x.state === 'pending').map((x) => x.artifactId));
   const orphans = arts.filter((a) => (a.status === 'revoking' || a.status === 'revoked') && !pending.has(a.id));
   if (orphans.length === 0) return false;

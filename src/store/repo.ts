@@ -251,16 +251,26 @@ export async function setArtifactPlan(db: DbOrTx, rows: Array<{ id: string; tier
     where a.id = v.id`);
 }
 
-/** Artifact counts by status and the number of pending steps, without reading the rows. */
+/**
+ * Artifact counts by status and the number of pending steps, without reading the rows, in ONE
+ * statement: one snapshot. Read in two, a batch settled between them (a worker elsewhere, on
+ * PostgreSQL) showed its artifacts still `revoking` next to no pending step, and the wait that
+ * stops at zero pending steps reported that stale picture as the outcome.
+ */
 export async function countByStatus(db: DbOrTx, incidentId: string): Promise<{ byStatus: Record<string, number>; total: number; pendingSteps: number }> {
-  const rows = await db.select({ status: artifacts.status, n: sql<number>`count(*)::int` }).from(artifacts).where(eq(artifacts.incidentId, incidentId)).groupBy(artifacts.status);
+  const res = await db.execute<{ status: string | null; n: number; pending: number }>(sql`
+    select c.status, coalesce(c.n, 0)::int as n, p.pending::int as pending
+      from (select count(*) as pending from steps where incident_id = ${incidentId} and state = 'pending') p
+      left join (select status, count(*) as n from artifacts where incident_id = ${incidentId} group by status) c on true`);
+  const rows = (Array.isArray(res) ? res : (res as { rows: unknown[] }).rows) as Array<{ status: string | null; n: number; pending: number }>;
   const byStatus: Record<string, number> = {};
   let total = 0;
   for (const r of rows) {
+    if (r.status === null) continue;
     byStatus[r.status] = r.n;
     total += r.n;
   }
-  return { byStatus, total, pendingSteps: await countOpenSteps(db, incidentId) };
+  return { byStatus, total, pendingSteps: rows[0]?.pending ?? 0 };
 }
 
 /** The last entry's chain fields, without reading its payload. */

@@ -28,7 +28,8 @@ export const postgresRolesSettings = z.strictObject({
    * Where a rotated role's connection string goes (the file the workload reads on reconnect).
    * With it, discovered role logins are rotatable and the default policy rotates them first.
    */
-  rotation: z.strictObject({ deliverTo: z.string().regex(/^file:\/.+/, 'file:/absolute/path of the workload\'s connection string') }).optional(),
+  rotation: z.strictObject({ deliverTo: z.string().regex(/^file:\/.+/, 'file:/absolute/path of the workload\'s connection string') }).optional()
+    .describe('rotate-then-revoke: { deliverTo: file:/path } of the connection string the workload reads on reconnect; with it, role logins are rotated before they are revoked'),
 });
 
 export const postgresRolesModule: ConnectorModule<typeof postgresRolesSettings> = {
