@@ -105,5 +105,16 @@ describe('rotate-then-revoke through the engine (PGlite store, real PostgreSQL)'
     const v = await h.engine.show(id);
     assert.ok(v.gate.missing.some((m) => m.code === 'REVOKE_FAILED' && (m as { artifactId?: string }).artifactId === binding), JSON.stringify(v.gate.missing));
     assert.equal(w.role(), role);
+
+    // The owning team fixes the workload (it now re-reads its secret); containing again waits anew.
+    await w.stop();
+    const fixed = await startWorkload({ credentialFile: join(dir, `${role}.url`), applicationName: 'billing-worker', query: 'select 1', everyMs: 50 });
+    open.push({ h: { close: async () => undefined } as unknown as Harness, w: fixed });
+    const again = await h.engine.contain(id, 'eddie');
+    assert.equal(again.byStatus['verified-dead'], 2, JSON.stringify(again.byStatus));
+    assert.equal(fixed.role(), `${role}_r1`, 'the same rotated role, not a second one');
+    assert.equal(await oldLoginWorks(role), false);
+    const later = (await listLedger(h.conn.db, id)) as Array<{ type: string; payload: any }>;
+    assert.ok(later.some((e) => e.type === 'rotate.response' && e.payload.responses.some((r: any) => r.artifactId === binding && r.status === 'already_rotated')), 'the second run found the rotation it had made');
   });
 });
