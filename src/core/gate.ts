@@ -26,6 +26,8 @@ export interface GateArtifact {
   status: ArtifactStatus;
   /** ISO 8601. */
   expiresAt?: string;
+  /** For a `failed` artifact: the error that ended its last attempt. */
+  failure?: { code: string; message: string };
 }
 
 export interface GateSignoff {
@@ -140,7 +142,7 @@ function statusItem(a: GateArtifact): MissingItem {
         `${what}: residual exposure until ${a.expiresAt ?? 'unknown'}. It cannot be revoked selectively; verify it expired after that time, or the IR lead grants an exception.`,
       );
     case 'failed':
-      return item('REVOKE_FAILED', `${what}: revocation failed permanently. Revoke it another way, or the IR lead grants an exception.`);
+      return item('REVOKE_FAILED', `${what}: revocation failed permanently${a.failure ? ` (${a.failure.code}: ${a.failure.message})` : ''}. Revoke it another way, or the IR lead grants an exception.`);
     case 'revoked':
       return item('MISSING_EVIDENCE', `${what} is revoked but not verified: an acknowledgement is not evidence. Run verify.`);
     default:

@@ -4,6 +4,7 @@ import { evaluateClosure } from '../core/gate.ts';
 import { transition, type IncidentState } from '../core/incident-state.ts';
 import { getIncident, listArtifacts, listExceptions, listSignoffs, updateArtifacts, updateIncident } from '../store/repo.ts';
 import type { EngineContext } from './context.ts';
+import { gateArtifacts } from './gate-input.ts';
 
 /**
  * Closes the incident as remediated through the closure gate. A refusal is recorded in the ledger
@@ -19,7 +20,7 @@ export async function close(ctx: EngineContext, incidentId: string, closer: stri
     const now = ctx.clock.now();
     const verdict = evaluateClosure({
       incident: { state: incident.state as IncidentState },
-      artifacts: arts.map((a) => ({ id: a.id, label: a.label, connector: a.connector, kind: a.kind as never, status: a.status as never, ...(a.expiresAt ? { expiresAt: iso(a.expiresAt) } : {}) })),
+      artifacts: await gateArtifacts(tx, incidentId, arts),
       exceptions: exc.map((e) => e.record as never),
       signoffs: sigs.map((s) => ({ role: s.role as never, person: s.person, at: iso(s.at) })),
       runbook: ctx.runbook,

@@ -4,6 +4,7 @@ import type { IncidentState } from '../core/incident-state.ts';
 import { requiredSignoffs } from '../core/runbook.ts';
 import { countOpenSteps, getIncident, listArtifacts, listExceptions, listIncidents, listSignoffs } from '../store/repo.ts';
 import type { EngineContext } from './context.ts';
+import { gateArtifacts } from './gate-input.ts';
 
 export interface ArtifactView {
   id: string;
@@ -54,7 +55,7 @@ export async function showIncident(ctx: EngineContext, incidentId: string): Prom
   const irLead = ctx.runbook.roles['ir-lead']?.[0] ?? 'ir-lead';
   const gate = evaluateClosure({
     incident: { state: incident.state as IncidentState },
-    artifacts: arts.map((a) => ({ id: a.id, label: a.label, connector: a.connector, kind: a.kind as never, status: a.status as never, ...(a.expiresAt ? { expiresAt: iso(a.expiresAt) } : {}) })),
+    artifacts: await gateArtifacts(ctx.db, incidentId, arts),
     exceptions: exc.map((e) => e.record as never),
     signoffs: sigs.map((s) => ({ role: s.role as never, person: s.person, at: iso(s.at) })),
     runbook: ctx.runbook, incidentConnectors: connectors, executors: incident.executors, closer: irLead, now: ctx.clock.now(),

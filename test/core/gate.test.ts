@@ -92,6 +92,8 @@ test('MISSING_EVIDENCE: an acknowledgement is not evidence', () => {
 test('STILL_LIVE and REVOKE_FAILED', () => {
   assert.deepEqual(codes(good({ artifacts: [art('a1', 'still-live')] })), ['STILL_LIVE']);
   assert.deepEqual(codes(good({ artifacts: [art('a1', 'failed')] })), ['REVOKE_FAILED']);
+  const [why] = missing(good({ artifacts: [art('a1', 'failed', { failure: { code: 'ERR_PROVIDER_REJECTED', message: 'HTTP 403' } })] }));
+  assert.match(why?.message ?? '', /revocation failed permanently \(ERR_PROVIDER_REJECTED: HTTP 403\)\./, 'the refusal says why it failed');
 });
 
 test('RESIDUAL_EXPOSURE names the time the exposure ends', () => {

@@ -103,7 +103,8 @@ describe('rotate-then-revoke through the engine (PGlite store, real PostgreSQL)'
     assert.equal(err?.error.code, 'ERR_ROTATION_NOT_ADOPTED');
     assert.equal(err.error.details.checks[0].observed.oldRoleBackends >= 1, true, 'the evidence shows the workload still on the old role');
     const v = await h.engine.show(id);
-    assert.ok(v.gate.missing.some((m) => m.code === 'REVOKE_FAILED' && (m as { artifactId?: string }).artifactId === binding), JSON.stringify(v.gate.missing));
+    const item = v.gate.missing.find((m) => m.code === 'REVOKE_FAILED' && (m as { artifactId?: string }).artifactId === binding);
+    assert.match(item?.message ?? '', /revocation failed permanently \(ERR_ROTATION_NOT_ADOPTED: .*not seen using the new credential/, JSON.stringify(v.gate.missing));
     assert.equal(w.role(), role);
 
     // The owning team fixes the workload (it now re-reads its secret); containing again waits anew.
