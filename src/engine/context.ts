@@ -61,4 +61,6 @@ export interface EngineContext {
   log: Logger;
   tuning: EngineTuning;
   runner: Runner;
+  /** Rate-budget units this process took from a provider's current window and has not used yet. */
+  budgets: Map<string, { windowStart: number; units: number; refill?: Promise<unknown> }>;
 }

@@ -99,7 +99,7 @@ export function createEngine(o: EngineOptions) {
   });
   const ctx: EngineContext = {
     conn: o.conn, db: o.conn.db, connectors, limits, policy: o.policy, runbook: o.runbook, clock: o.clock, ids: o.ids,
-    ledger: createLedgerWriter(o.signer, o.clock), secrets: o.secrets, log, tuning, runner,
+    ledger: createLedgerWriter(o.signer, o.clock), secrets: o.secrets, log, tuning, runner, budgets: new Map(),
   };
   let recovered: Promise<number> | undefined;
   /** After a crash of the previous holder of an embedded store, put its orphaned jobs back to work. */

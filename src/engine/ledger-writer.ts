@@ -5,7 +5,7 @@
  */
 import { buildEntry, type ChainHead, type Entry, type EntryType, type Signer } from '../ledger/index.ts';
 import type { Clock } from '../core/clock.ts';
-import { getIncident, insertLedgerEntry, lastLedgerEntry, ledgerHead, updateIncident } from '../store/repo.ts';
+import { lockIncident, insertLedgerEntry, lastLedgerEntry, ledgerHead, updateIncident } from '../store/repo.ts';
 import type { DbOrTx } from '../store/types.ts';
 
 export interface LedgerWriter {
@@ -17,7 +17,8 @@ export function createLedgerWriter(signer: Signer, clock: Clock): LedgerWriter {
   return {
     signer,
     async append(tx, incidentId, type, actor, payload) {
-      await getIncident(tx, incidentId, true);
+      // The chain is per incident: its row lock orders the appends (the plan it holds is not read).
+      await lockIncident(tx, incidentId);
       let prev: Entry | ChainHead | undefined = await ledgerHead(tx, incidentId);
       // A key change needs the previous entry's payload (key.announced rules).
       if (prev && prev.keyId !== signer.keyId) prev = (await lastLedgerEntry(tx, incidentId)) as Entry;

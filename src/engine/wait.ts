@@ -62,11 +62,15 @@ async function waitOnce(ctx: EngineContext, incidentId: string, onProgress?: Pro
   await startWorkers(ctx);
   let last = '';
   for (;;) {
-    const s = await summarize(ctx, incidentId);
-    const key = JSON.stringify(s);
-    if (onProgress && key !== last) onProgress(s);
-    last = key;
-    if (s.pendingSteps === 0) return s;
+    // Without a progress display only the pending steps are counted while waiting (the counts by
+    // status cost a scan of the incident's artifacts); the summary returned is one statement.
+    if (onProgress || (await countOpenSteps(ctx.db, incidentId)) === 0) {
+      const s = await summarize(ctx, incidentId);
+      const key = JSON.stringify(s);
+      if (onProgress && key !== last) onProgress(s);
+      last = key;
+      if (s.pendingSteps === 0) return s;
+    }
     await new Promise((r) => setTimeout(r, ctx.tuning.waitPollMs));
   }
 }

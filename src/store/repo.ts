@@ -25,6 +25,12 @@ export async function getIncident(db: DbOrTx, id: string, forUpdate = false): Pr
   return row;
 }
 
+/** Locks the incident's row for the transaction (its ledger chain's head), reading only its id. */
+export async function lockIncident(db: DbOrTx, id: string): Promise<void> {
+  const [row] = await db.select({ id: incidents.id }).from(incidents).where(eq(incidents.id, id)).for('update');
+  if (!row) throw new SeverError('ERR_INCIDENT_NOT_FOUND', `no incident ${id}`, { details: { incidentId: id } });
+}
+
 export async function listIncidents(db: DbOrTx): Promise<IncidentRow[]> {
   return db.select().from(incidents).orderBy(desc(incidents.openedAt));
 }
@@ -230,13 +236,20 @@ export async function setArtifactStatuses(db: DbOrTx, rows: Array<{ id: string; 
  */
 export async function takeRateBudgetN(db: DbOrTx, key: string, limit: number, windowMs: number, now: number, want: number): Promise<{ granted: number; waitMs: number }> {
   const windowStart = Math.floor(now / windowMs) * windowMs;
-  await db.insert(rateWindows).values({ key, windowStart, n: 0 }).onConflictDoNothing();
-  const res = await db.execute<{ before: number; after: number }>(sql`
-    update rate_windows r set n = least(${limit}::int, old.n + ${want}::int)
-    from (select n from rate_windows where key = ${key} and window_start = ${windowStart}::bigint for update) old
-    where r.key = ${key} and r.window_start = ${windowStart}::bigint
-    returning old.n::int as before, r.n::int as after`);
-  const row = ((Array.isArray(res) ? res : (res as { rows: unknown[] }).rows) as Array<{ before: number; after: number }>)[0]!;
+  const take = async () => {
+    const res = await db.execute<{ before: number; after: number }>(sql`
+      update rate_windows r set n = least(${limit}::int, old.n + ${want}::int)
+      from (select n from rate_windows where key = ${key} and window_start = ${windowStart}::bigint for update) old
+      where r.key = ${key} and r.window_start = ${windowStart}::bigint
+      returning old.n::int as before, r.n::int as after`);
+    return ((Array.isArray(res) ? res : (res as { rows: unknown[] }).rows) as Array<{ before: number; after: number }>)[0];
+  };
+  // The window's row exists for every call but its first: one statement per call, not two.
+  let row = await take();
+  if (!row) {
+    await db.insert(rateWindows).values({ key, windowStart, n: 0 }).onConflictDoNothing();
+    row = (await take())!;
+  }
   const granted = row.after - row.before;
   return { granted, waitMs: granted < want ? windowStart + windowMs - now : 0 };
 }
