@@ -3,7 +3,9 @@
  * transaction, then let the workers revoke and verify until every step is settled. Running it
  * again after a crash dispatches nothing twice: artifacts with a pending step keep it.
  */
+import { SeverError } from '../core/errors.ts';
 import { transition, type IncidentState } from '../core/incident-state.ts';
+import { TIERS, type Tier } from '../core/model.ts';
 import { getIncident, listArtifacts, listSteps, updateArtifacts, updateIncident, insertSteps, type ArtifactRow, type NewStepRow } from '../store/repo.ts';
 import type { EngineContext } from './context.ts';
 import { plan } from './plan.ts';
@@ -11,7 +13,19 @@ import { settleIncident, waitForSteps, type ProgressFn, type StepsSummary } from
 
 const NEEDS_REVOKE = new Set(['planned', 'still-live', 'failed']);
 
-export async function contain(ctx: EngineContext, incidentId: string, actor: string, onProgress?: ProgressFn): Promise<StepsSummary> {
+export interface ContainOptions {
+  /**
+   * Only these tiers of the plan (e.g. `immediate` now, `scheduled-rotation` once its owners
+   * agree); the others stay planned and the closure gate keeps listing them. Default: every tier.
+   */
+  tiers?: Tier[];
+}
+
+export async function contain(ctx: EngineContext, incidentId: string, actor: string, onProgress?: ProgressFn, opts: ContainOptions = {}): Promise<StepsSummary> {
+  for (const t of opts.tiers ?? []) {
+    if (!TIERS.includes(t)) throw new SeverError('ERR_INPUT_INVALID', `--tier ${String(t)}: expected one of ${TIERS.join(', ')}`, { details: { field: 'tier' } });
+  }
+  const only = opts.tiers?.length ? new Set<string>(opts.tiers) : undefined;
   if ((await listArtifacts(ctx.db, incidentId)).some((a) => a.status === 'discovered')) await plan(ctx, incidentId, actor);
   await ctx.runner.start();
   const incident = await getIncident(ctx.db, incidentId);
@@ -28,6 +42,7 @@ export async function contain(ctx: EngineContext, incidentId: string, actor: str
   const residual: string[] = [];
   for (const a of arts) {
     if (pendingFor.has(a.id) || !a.action) continue;
+    if (only && !only.has(a.tier ?? '')) continue;
     const n = countFor.get(`revoke:${a.id}`) ?? 0;
     if ((a.action === 'revoke' || a.action === 'rotate-then-revoke') && a.revocable && NEEDS_REVOKE.has(a.status)) {
       // rotate-then-revoke: the step's deadline is the dependents' time to adopt the new credential.
@@ -45,13 +60,14 @@ export async function contain(ctx: EngineContext, incidentId: string, actor: str
     const executors = new Set(incident.executors);
     executors.add(actor);
     await updateIncident(tx, incidentId, { state: 'containing', executors: [...executors], updatedAt: now, containedAt: incident.containedAt ?? now });
-    if (from !== 'containing') await ctx.ledger.append(tx, incidentId, 'incident.state-changed', actor, { from, to: 'containing' });
+    if (from !== 'containing') await ctx.ledger.append(tx, incidentId, 'incident.state-changed', actor, { from, to: 'containing', ...(only ? { tiers: [...only] } : {}) });
     const inserted = await insertSteps(tx, revokes);
     const insertedVerifies = await insertSteps(tx, verifies.map((v) => v.row));
     if (residual.length > 0) await updateArtifacts(tx, residual, { status: 'residual', updatedAt: now });
     if (inserted.length > 0 || insertedVerifies.length > 0) {
       const byId = new Map(arts.map((a) => [a.id, a]));
       await ctx.ledger.append(tx, incidentId, 'revoke.intent', actor, {
+        ...(only ? { tiers: [...only] } : {}),
         revoke: inserted.map((s) => {
           const a = byId.get(s.artifactId)!;
           const method = ctx.connectors.get(a.connector)?.manifest.artifacts.find((c) => c.kind === a.kind)?.revoke.method ?? null;

@@ -16,7 +16,7 @@ import { addArtifact, type AddArtifactInput } from './add-artifact.ts';
 import { checkManifest } from './check-manifest.ts';
 import { createKeepAliveFetch } from './keepalive-fetch.ts';
 import { close } from './close.ts';
-import { contain } from './contain.ts';
+import { contain, type ContainOptions } from './contain.ts';
 import { DEFAULT_ADOPTION_POLICY, DEFAULT_TUNING, silentLogger, type ConnectorLimits, type EngineContext, type EngineTuning, type Logger } from './context.ts';
 import { discover } from './discover.ts';
 import { exportEvidence } from './export-evidence.ts';
@@ -110,9 +110,9 @@ export function createEngine(o: EngineOptions) {
     openIncident: (input: OpenIncidentInput) => openIncident(ctx, input),
     discover: (id: string, actor: string) => discover(ctx, id, actor),
     plan: (id: string, actor: string) => plan(ctx, id, actor),
-    contain: async (id: string, actor: string, onProgress?: ProgressFn) => {
+    contain: async (id: string, actor: string, onProgress?: ProgressFn, opts?: ContainOptions) => {
       await resume();
-      return contain(ctx, id, actor, onProgress);
+      return contain(ctx, id, actor, onProgress, opts);
     },
     verify: async (id: string, actor: string, onProgress?: ProgressFn) => {
       await resume();

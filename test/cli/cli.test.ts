@@ -114,6 +114,9 @@ describe('sever CLI', () => {
     const id = opened.json().id;
     await cli([...g, 'incident', 'discover', id]);
     await cli([...g, 'incident', 'plan', id]);
+    const badTier = await cli([...g, 'incident', 'contain', id, '--as', 'irene', '--tier', 'urgent']);
+    assert.equal(badTier.code, 2);
+    assert.match(badTier.stderr, /--tier urgent: expected one of immediate, scheduled-rotation, post-incident-validation/);
     await cli([...g, 'incident', 'contain', id, '--as', 'irene']);
     const r = await cli([...g, '--json', 'incident', 'close', id, '--as', 'irene']);
     assert.equal(r.code, 1);

@@ -83,9 +83,10 @@ export function registerIncident(program: Command, run: Run): void {
     }));
 
   incident.command('contain <id>').description('revoke and verify every planned artifact (resumes after a crash)').option('--as <person>')
+    .option('--tier <tier>', 'only this tier of the plan: immediate, scheduled-rotation or post-incident-validation (repeatable; default every tier)', (v: string, all: string[] = []) => [...all, v])
     .action((id, o) => run(async (g, out) => {
-      out.note(`containing ${id}…`);
-      const s = await withEngine(g, (e) => e.contain(id, o.as ?? defaultActor(), progress(out)));
+      out.note(`containing ${id}${o.tier ? ` (tiers: ${(o.tier as string[]).join(', ')})` : ''}…`);
+      const s = await withEngine(g, (e) => e.contain(id, o.as ?? defaultActor(), progress(out), o.tier ? { tiers: o.tier } : {}));
       out.result(s, (s) => `contained ${id}: ${summaryLine(s)}`);
     }));
 
