@@ -36,6 +36,7 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
       const connector = ctx.connectors.get(art.connector);
       if (!connector) return { step, art, error: new SeverError('ERR_CONNECTOR_UNKNOWN', `connector ${art.connector} is no longer configured`) };
       let outcome: RevokeOutcome;
+      let phase: { phase?: RotationPhase } = {};
       try {
         const r = await ctx.runner.semaphore(art.connector).run(async (): Promise<{ deferMs?: number; outcome?: RevokeOutcome; phase?: RotationPhase }> => {
           // rotate-then-revoke: the old credential is revoked only once its dependents use the new one.
@@ -45,16 +46,15 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
           const wait = await takeBudget(ctx, art.connector, 2);
           return wait > 0 ? { deferMs: wait, ...(phase ? { phase } : {}) } : { outcome: await connector.revoke(toHandle(art, ctx.secrets)), ...(phase ? { phase } : {}) };
         });
-        const phase = r.phase ? { phase: r.phase } : {};
+        phase = r.phase ? { phase: r.phase } : {};
         if (r.phase?.error) return { step, art, error: r.phase.error, ...phase };
         if (r.deferMs !== undefined) return { step, art, deferMs: r.deferMs, ...phase };
         outcome = r.outcome!;
-        if (r.phase) return { step, art, outcome, observed: await observe(ctx, art), ...phase };
       } catch (e) {
         return { step, art, error: toSeverError(e) };
       }
       // Verification follows each acknowledgement at once (pipelined per artifact).
-      return { step, art, outcome, observed: await observe(ctx, art) };
+      return { step, art, outcome, observed: await observe(ctx, art), ...phase };
     }),
   );
   const deferred = results.filter((r) => r.deferMs !== undefined).map((r) => ({ step: r.step, waitMs: r.deferMs! }));
