@@ -148,7 +148,6 @@ async function sever() {
   const engine = createEngine({
     conn, connectors: w.connectors, policy: DEFAULT_POLICY, runbook: parseRunbook({ version: 1, roles: { 'identity-engineering': ['ida'], 'ir-lead': ['irene'] }, applications: [] }),
     clock: systemClock, ids: randomIds((k) => randomBytes(k)), signer: await loadOrCreateKeyFile(join(dir, 'k.jwk')), secrets: secretBoxFromKey(randomBytes(32)),
-    ...(process.env.SEVER_POLLERS ? { tuning: { pollers: Number(process.env.SEVER_POLLERS) } } : {}),
   });
   try {
     await engine.context.runner.start();

@@ -70,9 +70,9 @@ export async function contain(ctx: EngineContext, incidentId: string, actor: str
         ...(only ? { tiers: [...only] } : {}),
         revoke: inserted.map((s) => {
           const a = byId.get(s.artifactId)!;
-          const method = ctx.connectors.get(a.connector)?.manifest.artifacts.find((c) => c.kind === a.kind)?.revoke.method ?? null;
-          const rotation = a.action === 'rotate-then-revoke' ? { rotateFirst: ctx.connectors.get(a.connector)?.manifest.artifacts.find((c) => c.kind === a.kind)?.rotate ?? null, adoptBy: s.deadlineAt ? new Date(s.deadlineAt).toISOString() : null } : {};
-          return { artifactId: s.artifactId, stepId: s.id, idempotencyKey: s.idempotencyKey, connector: a.connector, kind: a.kind, method, ...rotation };
+          const cap = ctx.connectors.get(a.connector)?.manifest.artifacts.find((c) => c.kind === a.kind);
+          const rotation = a.action === 'rotate-then-revoke' ? { rotateFirst: cap?.rotate ?? null, adoptBy: s.deadlineAt ? new Date(s.deadlineAt).toISOString() : null } : {};
+          return { artifactId: s.artifactId, stepId: s.id, idempotencyKey: s.idempotencyKey, connector: a.connector, kind: a.kind, method: cap?.revoke.method ?? null, ...rotation };
         }),
         awaitExpiry: verifies.filter((v) => residual.includes(v.art.id)).map((v) => ({ artifactId: v.art.id, until: v.art.expiresAt, stepId: v.row.id })),
         validate: verifies.filter((v) => !residual.includes(v.art.id)).map((v) => ({ artifactId: v.art.id, stepId: v.row.id })),

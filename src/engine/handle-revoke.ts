@@ -9,6 +9,7 @@ import type { RevokeOutcome } from '../connectors/contract.ts';
 import { hashObservation } from '../ledger/index.ts';
 import { getArtifacts, getSteps, insertSteps, setArtifactStatuses, settleSteps, type ArtifactRow, type NewStepRow, type StepRow, type StepSettlement } from '../store/repo.ts';
 import { toHandle } from './artifact-handle.ts';
+import type { DbOrTx } from '../store/types.ts';
 import type { EngineContext } from './context.ts';
 import { takeBudget } from './rate-budget.ts';
 import { byIncident } from './by-incident.ts';
@@ -36,7 +37,7 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
       const connector = ctx.connectors.get(art.connector);
       if (!connector) return { step, art, error: new SeverError('ERR_CONNECTOR_UNKNOWN', `connector ${art.connector} is no longer configured`) };
       let outcome: RevokeOutcome;
-      let phase: { phase?: RotationPhase } = {};
+      let rotation: { phase?: RotationPhase } = {};
       try {
         const r = await ctx.runner.semaphore(art.connector).run(async (): Promise<{ deferMs?: number; outcome?: RevokeOutcome; phase?: RotationPhase }> => {
           // rotate-then-revoke: the old credential is revoked only once its dependents use the new one.
@@ -46,15 +47,15 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
           const wait = await takeBudget(ctx, art.connector, 2);
           return wait > 0 ? { deferMs: wait, ...(phase ? { phase } : {}) } : { outcome: await connector.revoke(toHandle(art, ctx.secrets)), ...(phase ? { phase } : {}) };
         });
-        phase = r.phase ? { phase: r.phase } : {};
-        if (r.phase?.error) return { step, art, error: r.phase.error, ...phase };
-        if (r.deferMs !== undefined) return { step, art, deferMs: r.deferMs, ...phase };
+        rotation = r.phase ? { phase: r.phase } : {};
+        if (r.phase?.error) return { step, art, error: r.phase.error, ...rotation };
+        if (r.deferMs !== undefined) return { step, art, deferMs: r.deferMs, ...rotation };
         outcome = r.outcome!;
       } catch (e) {
         return { step, art, error: toSeverError(e) };
       }
       // Verification follows each acknowledgement at once (pipelined per artifact).
-      return { step, art, outcome, observed: await observe(ctx, art), ...phase };
+      return { step, art, outcome, observed: await observe(ctx, art), ...rotation };
     }),
   );
   const deferred = results.filter((r) => r.deferMs !== undefined).map((r) => ({ step: r.step, waitMs: r.deferMs! }));
@@ -123,7 +124,7 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
  * The rotation half of rotate-then-revoke in the evidence: each new credential issued (secret-free),
  * each adoption that lets the old credential die; artifacts waiting for adoption become `rotating`.
  */
-async function recordRotations(ctx: EngineContext, tx: Parameters<Parameters<EngineContext['db']['transaction']>[0]>[0], results: Array<{ step: StepRow; art: ArtifactRow; phase?: RotationPhase }>, now: number): Promise<void> {
+async function recordRotations(ctx: EngineContext, tx: DbOrTx, results: Array<{ step: StepRow; art: ArtifactRow; phase?: RotationPhase }>, now: number): Promise<void> {
   const rotated = results.filter((r) => r.phase?.rotation);
   for (const [incidentId, group] of byIncident(rotated)) {
     await ctx.ledger.append(tx, incidentId, 'rotate.response', 'sever', {

@@ -7,13 +7,13 @@ import type { EngineContext } from './context.ts';
 const REPLANNABLE = new Set(['discovered', 'planned', 'still-live', 'failed', 'residual']);
 
 /**
- * Whether the plan may rotate this artifact before revoking it: its connector rotates the kind, and
- * discovery marked it rotatable (the instance knows where to deliver a new credential).
+ * Whether the plan may rotate this artifact before revoking it: its connector's manifest rotates
+ * the kind (createEngine has checked it then has rotate and adoption), and discovery marked it
+ * rotatable (the instance knows where to deliver a new credential).
  */
 function canRotate(ctx: EngineContext, connector: string, kind: string, attributes: unknown): boolean {
-  const c = ctx.connectors.get(connector);
-  const cap = c?.manifest.artifacts.find((x) => x.kind === kind);
-  return !!cap?.rotate && typeof c?.rotate === 'function' && (attributes as Record<string, unknown> | null)?.rotatable === true;
+  const cap = ctx.connectors.get(connector)?.manifest.artifacts.find((x) => x.kind === kind);
+  return !!cap?.rotate && (attributes as Record<string, unknown> | null)?.rotatable === true;
 }
 
 /**

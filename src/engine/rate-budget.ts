@@ -14,10 +14,11 @@ import type { EngineContext } from './context.ts';
  * a worker may hold units another worker could have used in the same window.
  */
 export async function takeBudget(ctx: EngineContext, connector: string, units: number): Promise<number> {
-  const rate = ctx.limits.get(connector)?.rate;
+  const limits = ctx.limits.get(connector);
+  const rate = limits?.rate;
   if (!rate) return 0;
   const want = Math.min(units, rate.limit);
-  const chunk = Math.max(want, Math.min(Math.ceil(rate.limit / 10), 2 * (ctx.limits.get(connector)?.concurrency ?? 1)));
+  const chunk = Math.max(want, Math.min(Math.ceil(rate.limit / 10), 2 * limits.concurrency));
   for (;;) {
     const at = ctx.clock.now();
     const windowStart = Math.floor(at / rate.windowMs) * rate.windowMs;

@@ -18,6 +18,9 @@ export async function insertIncident(db: DbOrTx, row: typeof incidents.$inferIns
   await db.insert(incidents).values(row);
 }
 
+/** The rows of a raw `db.execute`: PGlite's driver answers an array, node-postgres a result with `rows`. */
+const rowsOf = <T>(res: unknown): T[] => (Array.isArray(res) ? res : (res as { rows: T[] }).rows) as T[];
+
 export async function getIncident(db: DbOrTx, id: string, forUpdate = false): Promise<IncidentRow> {
   const q = db.select().from(incidents).where(eq(incidents.id, id));
   const [row] = forUpdate ? await q.for('update') : await q;
@@ -62,7 +65,7 @@ async function bulkInsert<T extends PgTable>(db: DbOrTx, table: T, rows: Array<T
   const res = await db.execute<{ id: string }>(
     sql`insert into ${sql.raw(`"${getTableName(table)}"`)} (${names}) select ${names} from jsonb_to_recordset(${json}::jsonb) as v(${types}) on conflict do nothing returning id`,
   );
-  const list = (Array.isArray(res) ? res : (res as { rows: { id: string }[] }).rows) as { id: string }[];
+  const list = rowsOf<{ id: string }>(res);
   return new Set(list.map((r) => r.id));
 }
 
@@ -216,7 +219,7 @@ export async function settleSteps(db: DbOrTx, rows: StepSettlement[], now: numbe
     from jsonb_to_recordset(${json}::jsonb) as v(id text, state text, attempts int, result jsonb)
     where s.id = v.id and s.state = 'pending'
     returning s.id`);
-  const list = (Array.isArray(res) ? res : (res as { rows: { id: string }[] }).rows) as { id: string }[];
+  const list = rowsOf<{ id: string }>(res);
   return new Set(list.map((r) => r.id));
 }
 
@@ -242,7 +245,7 @@ export async function takeRateBudgetN(db: DbOrTx, key: string, limit: number, wi
       from (select n from rate_windows where key = ${key} and window_start = ${windowStart}::bigint for update) old
       where r.key = ${key} and r.window_start = ${windowStart}::bigint
       returning old.n::int as before, r.n::int as after`);
-    return ((Array.isArray(res) ? res : (res as { rows: unknown[] }).rows) as Array<{ before: number; after: number }>)[0];
+    return rowsOf<{ before: number; after: number }>(res)[0];
   };
   // The window's row exists for every call but its first: one statement per call, not two.
   let row = await take();
@@ -275,7 +278,7 @@ export async function countByStatus(db: DbOrTx, incidentId: string): Promise<{ b
     select c.status, coalesce(c.n, 0)::int as n, p.pending::int as pending
       from (select count(*) as pending from steps where incident_id = ${incidentId} and state = 'pending') p
       left join (select status, count(*) as n from artifacts where incident_id = ${incidentId} group by status) c on true`);
-  const rows = (Array.isArray(res) ? res : (res as { rows: unknown[] }).rows) as Array<{ status: string | null; n: number; pending: number }>;
+  const rows = rowsOf<{ status: string | null; n: number; pending: number }>(res);
   const byStatus: Record<string, number> = {};
   let total = 0;
   for (const r of rows) {

@@ -18,10 +18,8 @@ export interface Delivery {
   deliverTo: string;
 }
 
-function deliveryPath(d: Delivery): string {
-  if (!d.deliverTo.startsWith('file:')) throw new SeverError('ERR_CONNECTOR_CONFIG', `rotation.deliverTo must be file:/path (got ${d.deliverTo.split(':')[0]}:…)`);
-  return d.deliverTo.slice('file:'.length);
-}
+/** The settings schema admits `file:/absolute/path` only. */
+const deliveryPath = (d: Delivery): string => d.deliverTo.slice('file:'.length);
 
 /** The role named in the delivered connection string, or undefined when none is there yet. */
 async function deliveredRole(path: string): Promise<string | undefined> {
