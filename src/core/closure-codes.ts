@@ -16,6 +16,10 @@ export const CLOSURE_CATALOGUE = {
     meaning: 'Verification found the artifact still working after containment.',
     todo: 'Revoke it another way (or through the compensating action), then verify; or the IR lead grants an exception.',
   },
+  UNPROVEN: {
+    meaning: 'Every path that ran says the artifact is dead, but none of them is as strong as the policy requires for its kind (e.g. introspection alone for a refresh token).',
+    todo: 'Supply what the stronger path needs (the message names it, e.g. `--attribute clientId=…`) and run verify, or the IR lead grants an exception.',
+  },
   REVOKE_FAILED: {
     meaning: 'The revocation of an artifact failed permanently.',
     todo: 'Fix the cause (permissions, provider state) and revoke again, or the IR lead grants an exception.',
@@ -32,9 +36,17 @@ export const CLOSURE_CATALOGUE = {
     meaning: 'An exception does not count: not granted by an IR lead, no reason, or no valid expiry.',
     todo: 'An IR lead grants the exception again with a reason and a future expiry.',
   },
+  STALE_EXCEPTION: {
+    meaning: 'An exception was granted for an artifact whose status has changed since, or before the incident was reopened.',
+    todo: 'An IR lead reviews the artifact as it is now and grants the exception again.',
+  },
   MISSING_SIGNOFF: {
     meaning: 'A required role has no sign-off from a person holding it in the runbook.',
     todo: 'A holder of the role signs off; check the runbook if nobody can.',
+  },
+  STALE_SIGNOFF: {
+    meaning: 'A sign-off names a ledger head older than the last change to the inventory or to an artifact status, or than a reopen: it attests to a state that no longer holds.',
+    todo: 'The holder of the role reviews the incident as it is now and signs off again.',
   },
   NOT_IR_LEAD: {
     meaning: 'The person closing the incident does not hold ir-lead.',

@@ -44,6 +44,9 @@ export const ERROR_CATALOGUE = {
   ERR_INTERNAL: 'An unexpected internal failure; please report it with the incident id.',
   ERR_CANONICAL_JSON: 'A value cannot be written as canonical JSON (RFC 8785): a non-finite number, undefined, a function, a lone surrogate, a cycle or a non-plain object; the details name the path.',
   ERR_FILE_WRITE: 'A file (signing key, evidence bundle) could not be written; the message names the path and the system error.',
+  ERR_ACTOR_REFUSED: 'The person acting is not known to the runbook, or does not hold the role the action needs (responders contain).',
+  ERR_STEP_EXHAUSTED: 'A durable step ran out of retries or passed its deadline without settling; its artifact is failed with this code instead of waiting forever.',
+  ERR_CONTAINMENT_INCOMPLETE: 'Containment or verification ended with artifacts still live, unproven, failed or pending; the details list them.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -46,6 +46,8 @@ export const artifacts = pgTable(
     secretEnc: text('secret_enc'),
     secretHash: text('secret_hash'),
     verdictAt: bigint('verdict_at', { mode: 'number' }),
+    /** The proof behind the last verdict: strength achieved and required, the paths, what would prove it. */
+    proof: jsonb('proof').$type<Record<string, unknown>>(),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
   },
@@ -68,6 +70,10 @@ export const steps = pgTable(
     actor: text('actor').notNull(),
     result: jsonb('result'),
     deadlineAt: bigint('deadline_at', { mode: 'number' }),
+    /** Set (for a whole batch) right before the provider is called: a later `already_revoked` after a crash was this step's own call. */
+    calledAt: bigint('called_at', { mode: 'number' }),
+    /** The provider's acknowledgement (rotation or revocation), recorded per step as soon as it arrives. */
+    ack: jsonb('ack').$type<Record<string, unknown>>(),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
   },
