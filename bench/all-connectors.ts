@@ -146,7 +146,7 @@ async function sever() {
   const dir = mkdtempSync(join(tmpdir(), 'sever-bench-all-'));
   const conn = await openStore({ dataDir: dir });
   const engine = createEngine({
-    conn, connectors: w.connectors, policy: DEFAULT_POLICY, runbook: parseRunbook({ version: 1, roles: { 'identity-engineering': ['ida'], 'ir-lead': ['irene'] }, applications: [] }),
+    conn, connectors: w.connectors, policy: DEFAULT_POLICY, runbook: parseRunbook({ version: 1, roles: { 'identity-engineering': ['ida'], 'ir-lead': ['irene'], responders: ['eddie', 'ida'] }, applications: [] }),
     clock: systemClock, ids: randomIds((k) => randomBytes(k)), signer: await loadOrCreateKeyFile(join(dir, 'k.jwk')), secrets: secretBoxFromKey(randomBytes(32)),
   });
   try {

@@ -31,7 +31,7 @@ export async function measureEngineCost(n: number, databaseUrl?: string, existin
   for (let i = 0; i < n; i++) p.add({ subject: 'alice', kind: i % 3 === 0 ? 'idp-session' : 'refresh-token', externalId: `a-${i}`, revocable: true });
   const engine = createEngine({
     conn, connectors: [createMemoryConnector('memory:bench', p, systemClock)], policy: DEFAULT_POLICY,
-    runbook: parseRunbook({ version: 1, roles: { 'identity-engineering': ['ida'], 'ir-lead': ['irene'] }, applications: [] }),
+    runbook: parseRunbook({ version: 1, roles: { 'identity-engineering': ['ida'], 'ir-lead': ['irene'], responders: ['eddie', 'ida'] }, applications: [] }),
     clock: systemClock, ids: randomIds((k) => randomBytes(k)), signer: await loadOrCreateKeyFile(join(dir, 'k.jwk')), secrets: secretBoxFromKey(randomBytes(32)),
   });
   try {

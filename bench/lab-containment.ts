@@ -91,7 +91,7 @@ export async function severContainment(lab: Lab['info'], dir: string) {
   const connector = connectorFor(lab);
   const engine = createEngine({
     conn, connectors: [connector], policy: DEFAULT_POLICY,
-    runbook: parseRunbook({ version: 1, roles: { 'identity-engineering': ['ida'], 'ir-lead': ['irene'] }, applications: [] }),
+    runbook: parseRunbook({ version: 1, roles: { 'identity-engineering': ['ida'], 'ir-lead': ['irene'], responders: ['eddie', 'ida'] }, applications: [] }),
     clock: systemClock, ids: randomIds((k) => randomBytes(k)), signer: await loadOrCreateKeyFile(join(dir, 'k.jwk')), secrets: secretBoxFromKey(randomBytes(32)),
   });
   try {

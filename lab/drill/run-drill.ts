@@ -28,7 +28,7 @@ import { outsideChecks, peerChecks, type Check } from './outside-checks.ts';
 
 export const DRILL_RUNBOOK = {
   version: 1,
-  roles: { 'identity-engineering': ['ida'], 'ir-lead': ['irene'] },
+  roles: { 'identity-engineering': ['ida'], 'ir-lead': ['irene'], responders: ['eddie', 'ida'] },
   applications: [
     { name: 'payroll', connectors: ['keycloak:lab'], owners: ['paula'] },
     { name: 'crm', connectors: ['keycloak:lab'], owners: ['carl'] },

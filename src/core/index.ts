@@ -35,6 +35,7 @@ export {
   connectorInScope,
   holdsRole,
   isKnownRole,
+  knownPeople,
   parseRunbook,
   requiredSignoffs,
   runbookSchema,
@@ -43,6 +44,8 @@ export {
   type Runbook,
   type RunbookApplication,
 } from './runbook.ts';
+
+export { SYSTEM_ACTOR, requireActor, type IncidentAction } from './actor.ts';
 
 export { RESIDUAL_UNKNOWN, buildPlan, type BuildPlanInput, type Plan, type PlanArtifact, type PlanItem } from './plan.ts';
 

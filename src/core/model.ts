@@ -95,6 +95,7 @@ export const ARTIFACT_STATUSES = [
   'verified-expired', // it could not be revoked, and an independent path proved it expired
   'residual', // cannot be revoked selectively; live until it expires (residual exposure)
   'still-live', // verification deadline passed and it still works
+  'unproven', // every path that ran says dead, but none as strong as the policy requires (the gate says what would prove it)
   'failed', // revoke failed permanently
 ] as const;
 export type ArtifactStatus = (typeof ARTIFACT_STATUSES)[number];

@@ -28,7 +28,11 @@ export interface RunbookApplication {
 
 export interface Runbook {
   version: 1;
-  roles: Record<FixedRole, string[]>;
+  /**
+   * The sign-off roles, and `responders`: the people who may run containment (change provider
+   * state). Nobody outside the runbook may act on an incident at all.
+   */
+  roles: Record<FixedRole, string[]> & { responders: string[] };
   applications: RunbookApplication[];
 }
 
@@ -39,7 +43,7 @@ const people = z.array(person).min(1);
 export const runbookSchema = z
   .strictObject({
     version: z.literal(1),
-    roles: z.strictObject({ 'identity-engineering': people, 'ir-lead': people }),
+    roles: z.strictObject({ 'identity-engineering': people, 'ir-lead': people, responders: people }),
     applications: z
       .array(
         z.strictObject({
@@ -119,4 +123,13 @@ export function holdsRole(runbook: Runbook, role: RoleId | string, person: strin
   if (!role.startsWith('app-owner:')) return false;
   const name = role.slice('app-owner:'.length);
   return runbook.applications.some((app) => app.name === name && app.owners.includes(person));
+}
+
+/**
+ * Everyone the runbook names: responders, the holders of the fixed roles and every application owner.
+ *
+ * @param runbook A validated runbook.
+ */
+export function knownPeople(runbook: Runbook): string[] {
+  return [...new Set([...runbook.roles.responders, ...FIXED_ROLES.flatMap((r) => runbook.roles[r]), ...runbook.applications.flatMap((a) => a.owners)])];
 }

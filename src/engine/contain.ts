@@ -19,6 +19,8 @@ export interface ContainOptions {
    * agree); the others stay planned and the closure gate keeps listing them. Default: every tier.
    */
   tiers?: Tier[];
+  /** Told once, before waiting, when the wait will end at the latest (ISO 8601): contain always ends. */
+  onDeadline?: (deadlineAt: string) => void;
 }
 
 export async function contain(ctx: EngineContext, incidentId: string, actor: string, onProgress?: ProgressFn, opts: ContainOptions = {}): Promise<StepsSummary> {
@@ -57,9 +59,8 @@ export async function contain(ctx: EngineContext, incidentId: string, actor: str
   }
 
   await ctx.db.transaction(async (tx) => {
-    const executors = new Set(incident.executors);
-    executors.add(actor);
-    await updateIncident(tx, incidentId, { state: 'containing', executors: [...executors], updatedAt: now, containedAt: incident.containedAt ?? now });
+    // Executors are counted by deeds (steps whose provider call changed state), not by who ran contain.
+    await updateIncident(tx, incidentId, { state: 'containing', updatedAt: now, containedAt: incident.containedAt ?? now });
     if (from !== 'containing') await ctx.ledger.append(tx, incidentId, 'incident.state-changed', actor, { from, to: 'containing', ...(only ? { tiers: [...only] } : {}) });
     const inserted = await insertSteps(tx, revokes);
     const insertedVerifies = await insertSteps(tx, verifies.map((v) => v.row));

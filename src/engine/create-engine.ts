@@ -3,6 +3,7 @@
  * inputs: missing pieces fail here with a coded error, not at first use.
  */
 import type { Clock, IdSource } from '../core/clock.ts';
+import { requireActor } from '../core/actor.ts';
 import { SeverError } from '../core/errors.ts';
 import type { Policy } from '../core/policy.ts';
 import type { Runbook } from '../core/runbook.ts';
@@ -28,7 +29,7 @@ import { reopen } from './reopen.ts';
 import { createRunner } from './runner.ts';
 import type { SecretBox } from './secret-box.ts';
 import { signoff } from './signoff.ts';
-import { verify } from './verify.ts';
+import { verify, type VerifyOptions } from './verify.ts';
 import { listIncidentViews, showIncident } from './view.ts';
 import { startWorkers, type ProgressFn } from './wait.ts';
 
@@ -107,24 +108,41 @@ export function createEngine(o: EngineOptions) {
 
   return {
     context: ctx,
-    openIncident: (input: OpenIncidentInput) => openIncident(ctx, input),
-    discover: (id: string, actor: string) => discover(ctx, id, actor),
-    plan: (id: string, actor: string) => plan(ctx, id, actor),
+    openIncident: async (input: OpenIncidentInput) => {
+      requireActor(ctx.runbook, input.actor, 'open');
+      return openIncident(ctx, input);
+    },
+    discover: async (id: string, actor: string) => {
+      requireActor(ctx.runbook, actor, 'discover');
+      return discover(ctx, id, actor);
+    },
+    plan: async (id: string, actor: string) => {
+      requireActor(ctx.runbook, actor, 'plan');
+      return plan(ctx, id, actor);
+    },
     contain: async (id: string, actor: string, onProgress?: ProgressFn, opts?: ContainOptions) => {
+      requireActor(ctx.runbook, actor, 'contain');
       await resume();
       return contain(ctx, id, actor, onProgress, opts);
     },
-    verify: async (id: string, actor: string, onProgress?: ProgressFn) => {
+    verify: async (id: string, actor: string, onProgress?: ProgressFn, opts?: VerifyOptions) => {
+      requireActor(ctx.runbook, actor, 'verify');
       await resume();
-      return verify(ctx, id, actor, onProgress);
+      return verify(ctx, id, actor, onProgress, opts);
     },
     show: (id: string) => showIncident(ctx, id),
     list: () => listIncidentViews(ctx),
     signoff: (id: string, role: string, person: string, note?: string) => signoff(ctx, id, role, person, note),
     grantException: (id: string, artifactId: string, by: string, reason: string, expiresAt: string) => grantException(ctx, id, artifactId, by, reason, expiresAt),
     close: (id: string, closer: string) => close(ctx, id, closer),
-    reopen: (id: string, actor: string, reason: string, alert?: Record<string, unknown>) => reopen(ctx, id, actor, reason, alert),
-    addArtifact: (id: string, input: AddArtifactInput) => addArtifact(ctx, id, input),
+    reopen: async (id: string, actor: string, reason: string, alert?: Record<string, unknown>) => {
+      requireActor(ctx.runbook, actor, 'reopen');
+      return reopen(ctx, id, actor, reason, alert);
+    },
+    addArtifact: async (id: string, input: AddArtifactInput) => {
+      requireActor(ctx.runbook, input.actor, 'add-artifact');
+      return addArtifact(ctx, id, input);
+    },
     exportEvidence: (id: string) => exportEvidence(ctx, id),
     /** Works on every incident's pending steps until `stop()`: more workers on PostgreSQL is scale-out. */
     work: async () => {

@@ -7,9 +7,15 @@ import { getIncident, insertSteps, listArtifacts, listSteps, updateIncident, typ
 import type { EngineContext } from './context.ts';
 import { settleIncident, waitForSteps, type ProgressFn, type StepsSummary } from './wait.ts';
 
-const UNPROVED = new Set(['revoked', 'still-live', 'residual', 'revoking']);
+const UNPROVED = new Set(['revoked', 'still-live', 'residual', 'revoking', 'unproven']);
 
-export async function verify(ctx: EngineContext, incidentId: string, actor: string, onProgress?: ProgressFn): Promise<StepsSummary> {
+export interface VerifyOptions {
+  /** Told once, before waiting, when the wait will end at the latest (ISO 8601): verify always ends. */
+  onDeadline?: (deadlineAt: string) => void;
+}
+
+export async function verify(ctx: EngineContext, incidentId: string, actor: string, onProgress?: ProgressFn, opts: VerifyOptions = {}): Promise<StepsSummary> {
+  void opts;
   await ctx.runner.start();
   const incident = await getIncident(ctx.db, incidentId);
   const from = incident.state as IncidentState;
