@@ -38,6 +38,11 @@ export interface FaultOptions {
   ackWithoutApply?: { count: number };
   /** Mutating calls are acknowledged at once and take effect only after this many ms. */
   applyDelayMs?: number;
+  /**
+   * RFC 7662 introspection answers `{"active":false}` for every token, whatever its real state:
+   * a provider whose own opinion of itself is wrong (the token still refreshes and calls).
+   */
+  introspectionInactive?: boolean;
 }
 
 export interface FaultAnswer {
@@ -96,6 +101,7 @@ export class Faults {
       const status = o.failFirst.status ?? 503;
       return { status, headers: {}, body: { error: 'unknown_error', error_description: `lab fault: injected ${status}` } };
     }
+    if (surface === 'introspection' && o.introspectionInactive) return { status: 200, headers: {}, body: { active: false } };
     const rl = o.rateLimit;
     if (rl && (rl.on ?? REVOKER_SURFACES).includes(surface)) {
       if (rl.every) {

@@ -11,6 +11,20 @@
 import type { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
 import type { ArtifactHandle, ArtifactKind, DiscoveredArtifact } from '../core/model.ts';
+import type { ProofStrength } from '../core/proof.ts';
+
+export type { ProofStrength };
+
+/**
+ * One independent verification path and how strong its proof is: `replay` (the artifact itself is
+ * refused where it is used), `relist` (an independent admin read shows it gone) or `self-report`
+ * (the provider's own statement about it, such as RFC 7662 introspection). The policy decides which
+ * strength each artifact needs; a weaker path alone leaves it `unproven`.
+ */
+export interface VerifyPath {
+  path: string;
+  strength: ProofStrength;
+}
 
 /** What survives a revocation of this kind, and what compensates for it. */
 export interface Residue {
@@ -41,8 +55,8 @@ export interface ArtifactCapability {
     /** How adoption of the new credential is observed (never the rotate method). */
     adoption: string;
   };
-  /** The independent verification paths, none equal to the revoke method. */
-  verify: string[];
+  /** The independent verification paths with their strength, none equal to the revoke method. */
+  verify: VerifyPath[];
   /** Provider permissions (scopes, roles) needed for discover, revoke and verify. */
   permissions: string[];
   residue: Residue[];
@@ -122,6 +136,12 @@ export interface VerifyCheck {
 export interface VerifyObservation {
   verdict: Verdict;
   checks: VerifyCheck[];
+  /**
+   * Declared paths that could not run for this artifact, and what would make them runnable (e.g.
+   * "the owning client is unknown: add `--attribute clientId=<client>`"). The closure gate shows
+   * them when the paths that did run are too weak for the policy.
+   */
+  unavailable?: Array<{ path: string; why: string }>;
 }
 
 /** What a rotation issued and where it delivered it: secret-free. */

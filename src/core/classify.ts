@@ -7,6 +7,7 @@
 import { matchGlob } from './glob.ts';
 import type { ArtifactKind, AttributeValue, PlanAction, SubjectType, Tier } from './model.ts';
 import type { Policy, PolicyMatch } from './policy.ts';
+import type { ProofStrength } from './proof.ts';
 
 /** The rule id recorded when the policy's `default` decided; reserved, no rule may use it. */
 export const DEFAULT_RULE_ID = 'default';
@@ -33,6 +34,26 @@ export interface Classification {
   /** The id of the rule that decided, or `default`. */
   ruleId: string;
   reason: string;
+}
+
+/** The proof an artifact needs, and the proof rule that decided it (`default` when none fit). */
+export interface ProofRequirement {
+  requires: ProofStrength;
+  ruleId: string;
+  reason: string;
+}
+
+/**
+ * The proof strength `policy` requires for one artifact: the first proof rule whose match fits,
+ * else the proof default.
+ *
+ * @param policy A validated policy.
+ * @param input The artifact and the type of its subject.
+ */
+export function requiredProof(policy: Policy, input: ClassifyInput): ProofRequirement {
+  const rule = policy.proof.rules.find((r) => matches(r.match, input));
+  if (rule) return { requires: rule.requires, ruleId: rule.id, reason: rule.reason };
+  return { requires: policy.proof.default, ruleId: DEFAULT_RULE_ID, reason: 'No proof rule matched; the proof default applies.' };
 }
 
 /**

@@ -2,7 +2,39 @@
  * The built-in revocation policy. `docs/policy.md` shows it as YAML and explains each rule; a test
  * keeps that block and this object identical.
  */
-import type { Policy } from './policy.ts';
+import type { Policy, ProofPolicy } from './policy.ts';
+
+/**
+ * The proof each artifact needs by default: a credential an attacker can present is proved dead
+ * only by presenting it (`replay`); what cannot be presented (a session Sever holds no cookie for,
+ * a grant, a device registration, a signing key) needs at least an independent admin read
+ * (`relist`). Kerberos tickets are the one exception, and say why.
+ */
+export const DEFAULT_PROOF: ProofPolicy = {
+  rules: [
+    {
+      id: 'kerberos-tickets',
+      match: { connector: 'kerberos:*', kind: 'access-token' },
+      requires: 'self-report',
+      reason: "Sever never holds a user's issued tickets, so it cannot present them; the KDC's recorded end time (or a krbtgt rotation) is the evidence there is.",
+    },
+    {
+      id: 'database-connections',
+      match: { connector: 'postgres-roles:*', kind: 'app-session' },
+      requires: 'relist',
+      reason: 'An ended database connection cannot be presented again; pg_stat_activity shows it gone (the login behind it is proved dead by replaying its password).',
+    },
+    {
+      id: 'replayable-credentials',
+      match: {
+        kind: ['refresh-token', 'offline-token', 'access-token', 'api-key', 'app-session', 'trusted-browser', 'ssh-certificate', 'directory-account', 'delegated-tool-grant', 'service-account-binding'],
+      },
+      requires: 'replay',
+      reason: "A credential an attacker can present is proved dead only by presenting it: the provider's own opinion (introspection) is no better than its acknowledgement.",
+    },
+  ],
+  default: 'relist',
+};
 
 /**
  * Sensible defaults: everything an attacker can use right now is revoked immediately; changes
@@ -63,4 +95,5 @@ export const DEFAULT_POLICY: Policy = {
     action: 'revoke',
     reason: 'No rule matched: contain first, review afterwards.',
   },
+  proof: DEFAULT_PROOF,
 };

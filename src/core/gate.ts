@@ -10,6 +10,7 @@ import { CLOSURE_CATALOGUE, type ClosureCode } from './closure-codes.ts';
 import { exceptionProblems, type ExceptionGrant } from './exception.ts';
 import type { IncidentState } from './incident-state.ts';
 import { TERMINAL_PROOF, type ArtifactKind, type ArtifactStatus } from './model.ts';
+import { whatWouldProve, type Inconsistency, type ProofStrength, type UnavailablePath } from './proof.ts';
 import { holdsRole, requiredSignoffs, type Runbook } from './runbook.ts';
 
 export { CLOSURE_CATALOGUE, CLOSURE_CODES, type ClosureCode } from './closure-codes.ts';
@@ -28,6 +29,8 @@ export interface GateArtifact {
   expiresAt?: string;
   /** For a `failed` artifact: the error that ended its last attempt. */
   failure?: { code: string; message: string };
+  /** The grade of its last verdict: strength reached, strength required, what would prove it, contradictions seen. */
+  proof?: { strength: ProofStrength | null; required: ProofStrength; wanting?: UnavailablePath[]; inconsistency?: Inconsistency };
 }
 
 export interface GateSignoff {
@@ -35,17 +38,37 @@ export interface GateSignoff {
   person: string;
   /** ISO 8601. */
   at: string;
+  /** The seq of the ledger head the person saw when signing; absent for a sign-off bound to nothing. */
+  ledgerSeq?: number;
+}
+
+/** An exception as the gate sees it, with what it was bound to when granted. */
+export interface GateException extends ExceptionGrant {
+  /** The artifact's status when the exception was granted; absent for one bound to nothing. */
+  artifactStatus?: ArtifactStatus;
+  /** The seq of the ledger head the IR lead saw. */
+  ledgerSeq?: number;
 }
 
 export interface ClosureInput {
   incident: { state: IncidentState };
   artifacts: GateArtifact[];
-  exceptions: ExceptionGrant[];
+  exceptions: GateException[];
   signoffs: GateSignoff[];
+  /**
+   * The seq of the last ledger entry that changed what a sign-off attests to (the inventory, an
+   * artifact status, a plan, an exception, a reopen). A sign-off that saw an older head is stale.
+   */
+  materialSeq: number;
+  /** The seq of the last `incident.reopened` entry (-1 when never reopened); older exceptions are stale. */
+  reopenedSeq: number;
   runbook: Runbook;
   /** Connector instance names the incident touched; decides which app owners must sign. */
   incidentConnectors: string[];
-  /** The people who ran contain / revoke for this incident. */
+  /**
+   * The people whose runs changed provider state for this incident (a revocation or rotation the
+   * provider applied), not everyone who ran a command.
+   */
   executors: string[];
   /** The person asking to close. */
   closer: string;
@@ -91,7 +114,7 @@ export function evaluateClosure(input: ClosureInput): ClosureVerdict {
 
   for (const artifact of unproved) {
     const own = input.exceptions.filter((e) => e.artifactId === artifact.id);
-    const checked = own.map((e) => ({ e, problems: exceptionProblems(runbook, e, now) }));
+    const checked = own.map((e) => ({ e, problems: [...exceptionProblems(runbook, e, now), ...staleException(e, artifact, input.reopenedSeq)] }));
     if (checked.some((c) => c.problems.length === 0)) continue;
     missing.push(statusItem(artifact));
     for (const { e, problems } of checked) {
@@ -101,10 +124,20 @@ export function evaluateClosure(input: ClosureInput): ClosureVerdict {
     }
   }
 
-  const valid = input.signoffs.filter((s) => holdsRole(runbook, s.role, s.person));
+  const held = input.signoffs.filter((s) => holdsRole(runbook, s.role, s.person));
+  const isStale = (s: GateSignoff) => s.ledgerSeq === undefined || s.ledgerSeq < input.materialSeq;
+  const valid = held.filter((s) => !isStale(s));
   const required = requiredSignoffs(runbook, input.incidentConnectors);
   for (const role of required) {
     if (valid.some((s) => s.role === role)) continue;
+    const stale = held.filter((s) => s.role === role && isStale(s));
+    if (stale.length > 0) {
+      for (const s of stale) {
+        const saw = s.ledgerSeq === undefined ? 'is bound to no ledger head' : `saw the ledger up to entry ${s.ledgerSeq}`;
+        missing.push({ code: 'STALE_SIGNOFF', role, person: s.person, message: `The sign-off for ${role} by ${s.person} ${saw}, but entry ${input.materialSeq} changed the incident since; ${s.person} (or another holder) must review it as it is now and sign off again.` });
+      }
+      continue;
+    }
     const invalid = input.signoffs.filter((s) => s.role === role).map((s) => s.person);
     const note = invalid.length === 0 ? '' : ` (signed by ${invalid.join(', ')}, ${invalid.length === 1 ? 'who does' : 'who do'} not hold it)`;
     missing.push({ code: 'MISSING_SIGNOFF', role, message: `No sign-off for ${role} by a person holding it in the runbook${note}.` });
@@ -126,6 +159,15 @@ export function evaluateClosure(input: ClosureInput): ClosureVerdict {
   return missing.length === 0 ? { ok: true } : { ok: false, missing };
 }
 
+/** Why an exception no longer attests to the artifact as it is: its status changed, or the incident was reopened since. */
+function staleException(e: GateException, a: GateArtifact, reopenedSeq: number): Array<{ code: ClosureCode; message: string }> {
+  if (e.artifactStatus === undefined || e.ledgerSeq === undefined) return [{ code: 'STALE_EXCEPTION', message: 'it is bound to no artifact status or ledger head' }];
+  const out: Array<{ code: ClosureCode; message: string }> = [];
+  if (e.artifactStatus !== a.status) out.push({ code: 'STALE_EXCEPTION', message: `it was granted while the artifact was ${e.artifactStatus}, and it is ${a.status} now` });
+  if (e.ledgerSeq < reopenedSeq) out.push({ code: 'STALE_EXCEPTION', message: `it was granted before the incident was reopened (ledger entry ${reopenedSeq})` });
+  return out;
+}
+
 function describe(a: GateArtifact): string {
   return `${a.label} (${a.kind} on ${a.connector}, ${a.id})`;
 }
@@ -134,8 +176,12 @@ function statusItem(a: GateArtifact): MissingItem {
   const what = describe(a);
   const item = (code: ClosureCode, message: string): MissingItem => ({ code, artifactId: a.id, message });
   switch (a.status) {
-    case 'still-live':
-      return item('STILL_LIVE', `${what} still works: verification found it live after containment. Revoke it another way, or the IR lead grants an exception.`);
+    case 'still-live': {
+      const fault = a.proof?.inconsistency ? ` Provider fault: ${a.proof.inconsistency.message}.` : '';
+      return item('STILL_LIVE', `${what} still works: verification found it live after containment.${fault} Revoke it another way, or the IR lead grants an exception.`);
+    }
+    case 'unproven':
+      return item('UNPROVEN', `${what} is not proved dead: ${a.proof ? whatWouldProve(a.proof) : 'its proof is unknown; run verify.'} Or the IR lead grants an exception.`);
     case 'residual':
       return item(
         'RESIDUAL_EXPOSURE',

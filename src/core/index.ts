@@ -25,9 +25,13 @@ export {
 
 export { STATES, TRANSITIONS, allowedNext, canTransition, isIncidentState, transition, type IncidentState } from './incident-state.ts';
 
-export { parsePolicy, policySchema, type Policy, type PolicyMatch, type PolicyRule } from './policy.ts';
-export { DEFAULT_RULE_ID, classify, matches, type Classification, type ClassifyInput } from './classify.ts';
-export { DEFAULT_POLICY } from './default-policy.ts';
+export { parsePolicy, policySchema, type Policy, type PolicyMatch, type PolicyRule, type ProofPolicy, type ProofRule } from './policy.ts';
+export { DEFAULT_RULE_ID, classify, matches, requiredProof, type Classification, type ClassifyInput, type ProofRequirement } from './classify.ts';
+export { DEFAULT_POLICY, DEFAULT_PROOF } from './default-policy.ts';
+export {
+  PROOF_STRENGTHS, atLeast, gradeProof, whatWouldProve,
+  type GradedCheck, type Inconsistency, type ProofGrade, type ProofStrength, type UnavailablePath,
+} from './proof.ts';
 export { matchGlob } from './glob.ts';
 
 export {

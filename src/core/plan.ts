@@ -1,15 +1,16 @@
 /**
  * Builds the containment plan of an incident: every artifact classified by the policy, ordered so
  * the most urgent tier comes first and, within a tier, parents (a grant) come before the artifacts
- * that depend on them (its tokens). The plan is a versioned record (`sever.plan` v1) and states its
+ * that depend on them (its tokens). The plan is a versioned record (`sever.plan` v2) and states its
  * residual exposure: artifacts that stay usable until they expire.
  */
-import { classify } from './classify.ts';
+import { classify, requiredProof } from './classify.ts';
 import { iso } from './clock.ts';
 import { SeverError } from './errors.ts';
 import { PLAN_ACTIONS, TIERS } from './model.ts';
 import type { ArtifactKind, AttributeValue, PlanAction, SubjectType, Tier } from './model.ts';
 import type { Policy } from './policy.ts';
+import type { ProofStrength } from './proof.ts';
 import { PlanRecord } from './records.ts';
 
 /** An artifact as the planner sees it. */
@@ -55,11 +56,13 @@ export interface PlanItem {
   dependents: string[];
   /** For `await-expiry`: the ISO time the exposure ends, or `unknown`. */
   residualUntil?: string;
+  /** The proof it needs before it counts as verified dead, and the proof rule that decided it. */
+  proof: { requires: ProofStrength; ruleId: string };
 }
 
 export interface Plan {
   kind: 'sever.plan';
-  version: 1;
+  version: 2;
   incidentId: string;
   /** ISO 8601. */
   createdAt: string;
@@ -78,7 +81,7 @@ export interface Plan {
  * earliest artifact in input order breaks it.
  *
  * @param input The incident, its subject type, its artifacts, the policy and the current time.
- * @returns A validated `sever.plan` v1 record.
+ * @returns A validated `sever.plan` v2 record.
  * @throws SeverError `ERR_INPUT_INVALID` when two artifacts share an id or an artifact depends on
  *   an id that is not in the list.
  */
@@ -92,6 +95,7 @@ export function buildPlan(input: BuildPlanInput): Plan {
 
   const items = artifacts.map((a): PlanItem => {
     const c = classify(policy, { artifact: a, subjectType });
+    const proof = requiredProof(policy, { artifact: a, subjectType });
     const item: PlanItem = {
       artifactId: a.id,
       connector: a.connector,
@@ -102,6 +106,7 @@ export function buildPlan(input: BuildPlanInput): Plan {
       reason: c.reason,
       dependsOn: parentsOf.get(a.id) ?? [],
       dependents: dependents.get(a.id) ?? [],
+      proof: { requires: proof.requires, ruleId: proof.ruleId },
     };
     if (c.action !== 'await-expiry') return item;
     if (a.expiresAt !== undefined) return { ...item, residualUntil: a.expiresAt };

@@ -10,10 +10,12 @@ import { z } from 'zod';
 import { ARTIFACT_KINDS, PLAN_ACTIONS, SUBJECT_TYPES, TIERS } from './model.ts';
 import type { ArtifactKind, PlanAction, SubjectType, Tier } from './model.ts';
 import { DEFAULT_RULE_ID } from './classify.ts';
+import { PROOF_STRENGTHS, type ProofStrength } from './proof.ts';
 import { parseDocument, uniqueField } from './parse-document.ts';
 
-export { classify, matches, DEFAULT_RULE_ID, type Classification, type ClassifyInput } from './classify.ts';
-export { DEFAULT_POLICY } from './default-policy.ts';
+export { classify, matches, requiredProof, DEFAULT_RULE_ID, type Classification, type ClassifyInput, type ProofRequirement } from './classify.ts';
+export { DEFAULT_POLICY, DEFAULT_PROOF } from './default-policy.ts';
+import { DEFAULT_PROOF } from './default-policy.ts';
 
 /** Which artifacts a rule applies to. Every field present must fit; an empty match fits anything. */
 export interface PolicyMatch {
@@ -38,11 +40,28 @@ export interface PolicyRule {
   reason: string;
 }
 
+/** How strong the proof of one kind of artifact must be before it counts as verified dead. */
+export interface ProofRule {
+  /** Unique within `proof.rules`; recorded on the plan item. */
+  id: string;
+  match: PolicyMatch;
+  requires: ProofStrength;
+  reason: string;
+}
+
+export interface ProofPolicy {
+  /** Ordered: the first rule whose match fits decides; `default` otherwise. */
+  rules: ProofRule[];
+  default: ProofStrength;
+}
+
 export interface Policy {
   version: 1;
   rules: PolicyRule[];
   /** Applies when no rule matches. A non-revocable artifact still gets `await-expiry`. */
   default: { tier: Tier; action: PlanAction; reason?: string };
+  /** The proof each artifact needs (see `proof.ts`); when a policy omits it, the default policy's applies. */
+  proof: ProofPolicy;
 }
 
 const oneOrMany = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).min(1)]);
@@ -64,12 +83,20 @@ const ruleSchema = z.strictObject({
   reason: nonEmpty,
 });
 
+const proofSchema = z
+  .strictObject({
+    rules: z.array(z.strictObject({ id: nonEmpty, match: matchSchema, requires: z.enum(PROOF_STRENGTHS), reason: nonEmpty })).default([]),
+    default: z.enum(PROOF_STRENGTHS),
+  })
+  .superRefine(...uniqueField('rules', 'id', 'proof rule id'));
+
 /** The zod schema of a {@link Policy}; unknown fields, kinds, tiers and actions are rejected. */
 export const policySchema = z
   .strictObject({
     version: z.literal(1),
     rules: z.array(ruleSchema),
     default: z.strictObject({ tier: z.enum(TIERS), action: z.enum(PLAN_ACTIONS), reason: nonEmpty.optional() }),
+    proof: proofSchema.default(() => structuredClone(DEFAULT_PROOF)),
   })
   .superRefine(...uniqueField('rules', 'id', 'rule id'));
 

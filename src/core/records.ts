@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { SeverError } from './errors.ts';
-import { PLAN_ACTIONS, TIERS, ARTIFACT_KINDS } from './model.ts';
+import { ARTIFACT_KINDS, ARTIFACT_STATUSES, PLAN_ACTIONS, TIERS } from './model.ts';
+import { PROOF_STRENGTHS } from './proof.ts';
 import type { Plan } from './plan.ts';
 import { describeIssues, problemsToText } from './zod-issues.ts';
 
@@ -83,18 +84,30 @@ const nonEmpty = z.string().trim().min(1);
 const isoTime = z.iso.datetime({ offset: true });
 const role = z.union([z.enum(['identity-engineering', 'ir-lead']), z.string().regex(/^app-owner:[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected app-owner:<application>')]);
 
-/** A sign-off: `person` signs for `role` on `incidentId` at `at`. */
+/** The ledger head an attestation saw: it attests to the incident as of that entry. */
+const ledgerHead = z.strictObject({ seq: z.number().int().nonnegative(), hash: z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 hex digest') });
+
+/**
+ * A sign-off: `person` signs for `role` on `incidentId` at `at`, having seen the ledger up to
+ * `ledgerHead` (v2). A later change to the inventory or to an artifact status, or a reopen, makes it stale.
+ */
 export const SignoffRecord = defineRecord(
   'sever.signoff',
-  1,
-  z.strictObject({ incidentId: nonEmpty, role, person: nonEmpty, at: isoTime, note: z.string().optional() }),
+  2,
+  z.strictObject({ incidentId: nonEmpty, role, person: nonEmpty, at: isoTime, note: z.string().optional(), ledgerHead }),
 );
 
-/** An exception: the IR lead accepts an artifact that is not proved dead, until `expiresAt`. */
+/**
+ * An exception: the IR lead accepts an artifact that is not proved dead, until `expiresAt` (v2:
+ * bound to the ledger head seen and the artifact's status then; a change of either makes it stale).
+ */
 export const ExceptionRecord = defineRecord(
   'sever.exception',
-  1,
-  z.strictObject({ incidentId: nonEmpty, artifactId: nonEmpty, grantedBy: nonEmpty, reason: nonEmpty, grantedAt: isoTime, expiresAt: isoTime }),
+  2,
+  z.strictObject({
+    incidentId: nonEmpty, artifactId: nonEmpty, grantedBy: nonEmpty, reason: nonEmpty, grantedAt: isoTime, expiresAt: isoTime,
+    ledgerHead, artifactStatus: z.enum(ARTIFACT_STATUSES),
+  }),
 );
 
 const planItem = z.strictObject({
@@ -108,14 +121,15 @@ const planItem = z.strictObject({
   dependsOn: z.array(z.string()),
   dependents: z.array(z.string()),
   residualUntil: z.string().optional(),
+  proof: z.strictObject({ requires: z.enum(PROOF_STRENGTHS), ruleId: nonEmpty }),
 });
 const counts = <T extends readonly [string, ...string[]]>(keys: T) =>
   z.strictObject(Object.fromEntries(keys.map((k) => [k, z.number().int().nonnegative()])) as { [P in T[number]]: z.ZodNumber });
 
-/** The containment plan, as built by `buildPlan`. */
+/** The containment plan, as built by `buildPlan` (v2: each item names the proof it needs). */
 export const PlanRecord = defineRecord(
   'sever.plan',
-  1,
+  2,
   z.strictObject({
     incidentId: nonEmpty,
     createdAt: isoTime,

@@ -1,5 +1,6 @@
 import { SeverError } from '../core/errors.ts';
 import { ARTIFACT_KINDS } from '../core/model.ts';
+import { PROOF_STRENGTHS } from '../core/proof.ts';
 import type { ConnectorManifest } from '../connectors/contract.ts';
 
 /** Fails at registration, not at first use, when a manifest is incomplete or inconsistent. */
@@ -15,7 +16,9 @@ export function checkManifest(m: ConnectorManifest): void {
   for (const a of m.artifacts) {
     if (!ARTIFACT_KINDS.includes(a.kind)) bad(`unknown artifact kind ${a.kind}`);
     if (a.verify.length === 0) bad(`${a.kind} has no verification path`);
-    if (a.verify.includes(a.revoke.method)) bad(`${a.kind} verifies through its revoke path ${a.revoke.method}; verification must be independent`);
+    if (a.verify.some((v) => v.path === a.revoke.method)) bad(`${a.kind} verifies through its revoke path ${a.revoke.method}; verification must be independent`);
+    for (const v of a.verify) if (!PROOF_STRENGTHS.includes(v.strength)) bad(`${a.kind} path ${v.path} has no proof strength (one of ${PROOF_STRENGTHS.join(', ')})`);
+    if (new Set(a.verify.map((v) => v.path)).size !== a.verify.length) bad(`${a.kind} lists a verification path twice`);
     if (!a.revoke.selective && !a.revoke.fallback) bad(`${a.kind} is not selectively revocable and names no fallback`);
     if (a.rotate && (a.rotate.adoption === a.rotate.method || !a.rotate.method || !a.rotate.adoption)) bad(`${a.kind} rotation needs a method and a different adoption path`);
     if (!(a.expectedDeadByMs >= 0)) bad(`${a.kind} expectedDeadByMs must be >= 0`);

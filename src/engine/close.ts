@@ -4,7 +4,7 @@ import { evaluateClosure } from '../core/gate.ts';
 import { transition, type IncidentState } from '../core/incident-state.ts';
 import { getIncident, listArtifacts, listExceptions, listSignoffs, updateArtifacts, updateIncident } from '../store/repo.ts';
 import type { EngineContext } from './context.ts';
-import { gateArtifacts } from './gate-input.ts';
+import { closureInput } from './gate-input.ts';
 
 /**
  * Closes the incident as remediated through the closure gate. A refusal is recorded in the ledger
@@ -18,17 +18,8 @@ export async function close(ctx: EngineContext, incidentId: string, closer: stri
     const exc = await listExceptions(tx, incidentId);
     const sigs = await listSignoffs(tx, incidentId);
     const now = ctx.clock.now();
-    const verdict = evaluateClosure({
-      incident: { state: incident.state as IncidentState },
-      artifacts: await gateArtifacts(tx, incidentId, arts),
-      exceptions: exc.map((e) => e.record as never),
-      signoffs: sigs.map((s) => ({ role: s.role as never, person: s.person, at: iso(s.at) })),
-      runbook: ctx.runbook,
-      incidentConnectors: [...new Set(arts.map((a) => a.connector))],
-      executors: incident.executors,
-      closer,
-      now,
-    });
+    const input = await closureInput(ctx, tx, incident, closer, arts);
+    const verdict = evaluateClosure(input);
     if (!verdict.ok) {
       await ctx.ledger.append(tx, incidentId, 'close.refused', closer, { closer, missing: verdict.missing });
       return verdict.missing;
@@ -42,7 +33,7 @@ export async function close(ctx: EngineContext, incidentId: string, closer: stri
     await updateIncident(tx, incidentId, { state: 'remediated', closedAt: now, updatedAt: now });
     await updateArtifacts(tx, arts.filter((a) => a.secretEnc).map((a) => a.id), { secretEnc: null, updatedAt: now });
     await ctx.ledger.append(tx, incidentId, 'incident.closed', closer, {
-      closer, state: 'remediated', closedAt: iso(now), executors: incident.executors,
+      closer, state: 'remediated', closedAt: iso(now), executors: input.executors, ledgerHeadSeen: { seq: incident.ledgerSeq - 1, hash: incident.ledgerHead },
       signoffs: sigs.map((s) => s.record), exceptions: exc.map((e) => e.record),
       artifacts: arts.map((a) => ({ artifactId: a.id, status: a.status })),
       valuesPurged: arts.filter((a) => a.secretEnc).length,

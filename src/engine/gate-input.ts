@@ -1,12 +1,16 @@
 /**
- * What the closure gate needs to know about an incident's artifacts, built the same way for
- * `show` and for `close`: each artifact, and for a failed one the error that ended its last step,
- * so the refusal says why (ERR_ROTATION_NOT_ADOPTED reads differently from a provider's 403).
+ * What the closure gate needs to know about an incident, built the same way for `show` and for
+ * `close`: each artifact with its proof (and for a failed one the error that ended its last step,
+ * so the refusal says why), the sign-offs and exceptions with what they were bound to, the last
+ * material ledger entry, and the executors by deeds.
  */
 import { iso } from '../core/clock.ts';
-import type { GateArtifact } from '../core/gate.ts';
-import { listSteps, type ArtifactRow } from '../store/repo.ts';
+import type { ClosureInput, GateArtifact, GateException, GateSignoff } from '../core/gate.ts';
+import type { IncidentState } from '../core/incident-state.ts';
+import { listArtifacts, listExceptions, listSignoffs, listSteps, type ArtifactRow, type IncidentRow } from '../store/repo.ts';
+import { executorsOf, lastMaterialSeq, lastReopenSeq } from '../store/attestation.ts';
 import type { DbOrTx } from '../store/types.ts';
+import type { EngineContext } from './context.ts';
 
 export async function gateArtifacts(db: DbOrTx, incidentId: string, arts: ArtifactRow[]): Promise<GateArtifact[]> {
   const failures = new Map<string, { code: string; message: string }>();
@@ -16,9 +20,49 @@ export async function gateArtifacts(db: DbOrTx, incidentId: string, arts: Artifa
       if (typeof e?.code === 'string') failures.set(s.artifactId, { code: e.code, message: typeof e.message === 'string' ? e.message : '' });
     }
   }
-  return arts.map((a) => ({
-    id: a.id, label: a.label, connector: a.connector, kind: a.kind as never, status: a.status as never,
-    ...(a.expiresAt ? { expiresAt: iso(a.expiresAt) } : {}),
-    ...(a.status === 'failed' && failures.has(a.id) ? { failure: failures.get(a.id)! } : {}),
-  }));
+  return arts.map((a) => {
+    const proof = a.proof as (GateArtifact['proof'] & { status?: string }) | null;
+    return {
+      id: a.id, label: a.label, connector: a.connector, kind: a.kind as never, status: a.status as never,
+      ...(a.expiresAt ? { expiresAt: iso(a.expiresAt) } : {}),
+      ...(a.status === 'failed' && failures.has(a.id) ? { failure: failures.get(a.id)! } : {}),
+      ...(proof && proof.required ? { proof: { strength: proof.strength ?? null, required: proof.required, ...(proof.wanting ? { wanting: proof.wanting } : {}), ...(proof.inconsistency ? { inconsistency: proof.inconsistency } : {}) } } : {}),
+    };
+  });
+}
+
+interface BoundRecord {
+  ledgerHead?: { seq?: unknown };
+  artifactStatus?: unknown;
+}
+
+const seqOf = (r: BoundRecord): number | undefined => (typeof r.ledgerHead?.seq === 'number' ? r.ledgerHead.seq : undefined);
+
+/** Everything the gate needs, read in the caller's transaction (or from the database for `show`). */
+export async function closureInput(ctx: EngineContext, db: DbOrTx, incident: IncidentRow, closer: string, arts?: ArtifactRow[]): Promise<ClosureInput & { executors: string[] }> {
+  const id = incident.id;
+  const artifacts = arts ?? (await listArtifacts(db, id));
+  const [exc, sigs, materialSeq, reopenedSeq, executors] = await Promise.all([
+    listExceptions(db, id), listSignoffs(db, id), lastMaterialSeq(db, id), lastReopenSeq(db, id), executorsOf(db, id),
+  ]);
+  const exceptions: GateException[] = exc.map((e) => {
+    const r = e.record as BoundRecord & GateException;
+    const seq = seqOf(r);
+    return {
+      artifactId: r.artifactId, grantedBy: r.grantedBy, reason: r.reason, expiresAt: r.expiresAt,
+      ...(typeof r.artifactStatus === 'string' ? { artifactStatus: r.artifactStatus } : {}), ...(seq !== undefined ? { ledgerSeq: seq } : {}),
+    };
+  });
+  const signoffs: GateSignoff[] = sigs.map((s) => {
+    const seq = seqOf(s.record as BoundRecord);
+    return { role: s.role, person: s.person, at: iso(s.at), ...(seq !== undefined ? { ledgerSeq: seq } : {}) };
+  });
+  return {
+    incident: { state: incident.state as IncidentState },
+    artifacts: await gateArtifacts(db, id, artifacts),
+    exceptions, signoffs, materialSeq, reopenedSeq,
+    runbook: ctx.runbook,
+    incidentConnectors: [...new Set(artifacts.map((a) => a.connector))],
+    executors, closer, now: ctx.clock.now(),
+  };
 }

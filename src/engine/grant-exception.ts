@@ -2,21 +2,38 @@ import { iso } from '../core/clock.ts';
 import { ExceptionRecord } from '../core/records.ts';
 import { validateException } from '../core/gate.ts';
 import { SeverError } from '../core/errors.ts';
+import type { ArtifactStatus } from '../core/model.ts';
 import { getArtifact, getIncident, upsertException } from '../store/repo.ts';
 import type { EngineContext } from './context.ts';
 import { settleIncident } from './wait.ts';
 
-/** The IR lead accepts an artifact that is not proved dead, with a reason and an expiry. */
+/** Statuses an exception cannot cover: already proved, or still being contained (the outcome is not known yet). */
+const NOT_EXCEPTABLE: readonly ArtifactStatus[] = ['verified-dead', 'verified-expired', 'revoking', 'rotating', 'revoked'];
+
+/**
+ * The IR lead accepts an artifact that is not proved dead, with a reason and an expiry. The
+ * exception is bound to the artifact's status and the ledger head at that moment: if either moves
+ * on (the artifact is re-verified, the incident reopened), the gate no longer counts it.
+ */
 export async function grantException(ctx: EngineContext, incidentId: string, artifactId: string, by: string, reason: string, expiresAt: string): Promise<void> {
   await getIncident(ctx.db, incidentId);
   const art = await getArtifact(ctx.db, artifactId);
   if (art.incidentId !== incidentId) throw new SeverError('ERR_ARTIFACT_NOT_FOUND', `artifact ${artifactId} does not belong to incident ${incidentId}`);
   const now = ctx.clock.now();
   validateException(ctx.runbook, { artifactId, grantedBy: by, reason, expiresAt }, now);
-  const record = ExceptionRecord.make({ incidentId, artifactId, grantedBy: by, reason, grantedAt: iso(now), expiresAt });
   await ctx.db.transaction(async (tx) => {
+    const incident = await getIncident(tx, incidentId, true);
+    const current = await getArtifact(tx, artifactId);
+    const status = current.status as ArtifactStatus;
+    if (NOT_EXCEPTABLE.includes(status)) {
+      throw new SeverError('ERR_EXCEPTION_REFUSED', `artifact ${artifactId} is ${status}: ${status.startsWith('verified') ? 'it is already proved; it needs no exception' : 'its containment has not settled; grant an exception once its outcome is known'}`, {
+        details: { artifactId, status },
+      });
+    }
+    const ledgerHead = { seq: incident.ledgerSeq - 1, hash: incident.ledgerHead ?? '' };
+    const record = ExceptionRecord.make({ incidentId, artifactId, grantedBy: by, reason, grantedAt: iso(now), expiresAt, ledgerHead, artifactStatus: status });
     await upsertException(tx, { incidentId, artifactId, record });
-    await ctx.ledger.append(tx, incidentId, 'exception.granted', by, { exception: record, artifactStatus: art.status });
+    await ctx.ledger.append(tx, incidentId, 'exception.granted', by, { exception: record, artifactStatus: status });
   });
   await settleIncident(ctx, incidentId, by);
 }

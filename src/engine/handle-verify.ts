@@ -5,9 +5,11 @@
  * is refused as evidence.
  */
 import { SeverError, toSeverError } from '../core/errors.ts';
+import { gradeProof, PROOF_STRENGTHS, whatWouldProve, type ProofGrade, type ProofStrength } from '../core/proof.ts';
 import type { VerifyObservation } from '../connectors/contract.ts';
 import { hashObservation } from '../ledger/index.ts';
 import { getArtifacts, getSteps, setArtifactStatuses, settleSteps, type ArtifactRow, type StepRow, type StepSettlement } from '../store/repo.ts';
+import { setArtifactProofs } from '../store/proof.ts';
 import type { DbOrTx } from '../store/types.ts';
 import { toHandle } from './artifact-handle.ts';
 import type { EngineContext } from './context.ts';
@@ -21,9 +23,33 @@ export interface Poll {
   obs?: VerifyObservation;
   observedHash?: string;
   error?: SeverError;
-  /** 'proved' settles with a verdict; 'again' polls later; 'deadline' settles as still live. */
-  next: 'proved' | 'again' | 'deadline';
+  /** The observation graded against the proof the policy requires for the artifact. */
+  grade?: ProofGrade;
+  /**
+   * 'proved' settles with a verdict; 'again' polls later; 'deadline' settles as still live;
+   * 'unproven' settles at once: every path that ran said dead, none strong enough, and polling
+   * cannot make a stronger path runnable.
+   */
+  next: 'proved' | 'again' | 'deadline' | 'unproven';
   waitMs: number;
+}
+
+/** The proof the policy requires for an artifact, recorded at plan time; the strongest when unknown (the gate refuses when in doubt). */
+export function requiredOf(art: ArtifactRow): ProofStrength {
+  const r = (art.proof as { required?: unknown } | null)?.required;
+  return typeof r === 'string' && (PROOF_STRENGTHS as readonly string[]).includes(r) ? (r as ProofStrength) : 'replay';
+}
+
+/** Grades an observation with the strengths the connector's manifest gives its paths (undeclared paths count as self-report). */
+export function gradeObservation(ctx: EngineContext, art: ArtifactRow, obs: VerifyObservation): ProofGrade {
+  const cap = ctx.connectors.get(art.connector)?.manifest.artifacts.find((c) => c.kind === art.kind);
+  const strengthOf = (path: string): ProofStrength => cap?.verify.find((v) => v.path === path)?.strength ?? 'self-report';
+  return gradeProof(
+    obs.checks.map((c) => ({ path: c.path, strength: strengthOf(c.path), result: c.result })),
+    requiredOf(art),
+    (obs.unavailable ?? []).map((u) => ({ path: u.path, strength: strengthOf(u.path), why: u.why })),
+    obs.verdict === 'live',
+  );
 }
 
 /** One observation through the connector's independent verification paths; never throws. */
@@ -46,11 +72,13 @@ export async function observe(ctx: EngineContext, art: ArtifactRow): Promise<Pic
 /** Decides what one observation means: proved, poll again, or still live at the deadline. */
 export function toPoll(ctx: EngineContext, step: Poll['step'], art: ArtifactRow, observed: Pick<Poll, 'obs' | 'error'>, now: number): Poll {
   const { obs, error } = observed;
-  const verdict = obs?.verdict;
+  const grade = obs ? gradeObservation(ctx, art, obs) : undefined;
+  const verdict = grade?.verdict;
   const proved = verdict === 'dead' || (verdict === 'expired' && (!art.revocable || (art.expiresAt !== null && art.expiresAt <= now)));
   const observedHash = obs ? hashObservation(obs as never) : undefined;
-  const base = { step, art, ...observed, ...(observedHash ? { observedHash } : {}) };
+  const base = { step, art, ...observed, ...(grade ? { grade } : {}), ...(observedHash ? { observedHash } : {}) };
   if (proved) return { ...base, next: 'proved', waitMs: 0 };
+  if (verdict === 'unproven') return { ...base, next: 'unproven', waitMs: 0 };
   const retryable = obs !== undefined || error?.retryable === true;
   const wait = obs ? ctx.limits.get(art.connector)!.verifyPolicy.pollIntervalMs : retryDelay(ctx, step.attempts + 1, error!);
   // A residual artifact waits for its expiry; everything else polls until its deadline.
@@ -62,9 +90,9 @@ export function toPoll(ctx: EngineContext, step: Poll['step'], art: ArtifactRow,
 export function settlementOf(p: Poll): StepSettlement {
   return {
     id: p.step.id,
-    state: p.next === 'proved' ? 'done' : p.next === 'again' ? 'pending' : 'failed',
+    state: p.next === 'proved' || p.next === 'unproven' ? 'done' : p.next === 'again' ? 'pending' : 'failed',
     attempts: p.step.attempts + 1,
-    ...(p.next === 'again' ? {} : { result: { verdict: p.obs?.verdict ?? null, observedHash: p.observedHash ?? null } }),
+    ...(p.next === 'again' ? {} : { result: { verdict: p.grade?.verdict ?? p.obs?.verdict ?? null, strength: p.grade?.strength ?? null, required: p.grade?.required ?? null, observedHash: p.observedHash ?? null } }),
   };
 }
 
@@ -73,24 +101,46 @@ export function settlementOf(p: Poll): StepSettlement {
  * the next poll of those still waiting. The caller has settled (or created) their steps.
  */
 export async function recordPolls(ctx: EngineContext, tx: DbOrTx, polls: Poll[], now: number): Promise<void> {
-  const statusOf = (p: Poll) => (p.next === 'proved' ? (p.obs!.verdict === 'dead' ? 'verified-dead' : 'verified-expired') : p.art.status === 'residual' ? 'residual' : 'still-live');
+  const statusOf = (p: Poll) =>
+    p.next === 'proved' ? (p.grade!.verdict === 'dead' ? 'verified-dead' : 'verified-expired') : p.next === 'unproven' ? 'unproven' : p.art.status === 'residual' ? 'residual' : 'still-live';
   const verdicts = polls.filter((p) => p.next !== 'again');
   await setArtifactStatuses(tx, verdicts.map((p) => ({ id: p.art.id, status: statusOf(p), ...(p.next === 'proved' ? { verdictAt: now } : {}) })), now);
+  await setArtifactProofs(tx, verdicts.map((p) => ({ id: p.art.id, proof: proofRecord(ctx, p, statusOf(p), now) })));
   for (const [incidentId, group] of byIncident(polls)) {
     const entry = await ctx.ledger.append(tx, incidentId, 'verify.observation', 'sever', {
       observations: group.map((p) => ({
         artifactId: p.art.id, stepId: p.step.id, connector: p.art.connector, kind: p.art.kind, poll: p.step.attempts + 1,
-        ...(p.obs ? { verdict: p.obs.verdict, checks: p.obs.checks, observedHash: p.observedHash } : { error: p.error!.toJSON() }),
+        ...(p.obs
+          ? {
+              verdict: p.obs.verdict, checks: gradedChecks(ctx, p), observedHash: p.observedHash,
+              grade: { verdict: p.grade!.verdict, strength: p.grade!.strength, required: p.grade!.required },
+              ...(p.obs.unavailable?.length ? { unavailable: p.obs.unavailable } : {}),
+              ...(p.grade!.inconsistency ? { providerFault: p.grade!.inconsistency } : {}),
+            }
+          : { error: p.error!.toJSON() }),
       })),
     });
+    const faults = group.filter((p) => p.grade?.inconsistency);
+    if (faults.length) {
+      await ctx.ledger.append(tx, incidentId, 'provider.fault', 'sever', {
+        note: "the provider's own verification paths contradict each other: report it to the provider; the artifact is treated as live",
+        faults: faults.map((p) => ({ artifactId: p.art.id, connector: p.art.connector, kind: p.art.kind, observationSeq: entry.seq, ...p.grade!.inconsistency! })),
+      });
+    }
     const settledHere = group.filter((p) => p.next !== 'again');
     if (settledHere.length) {
       await ctx.ledger.append(tx, incidentId, 'artifact.verdict', 'sever', {
         verdicts: settledHere.map((p) => ({
           artifactId: p.art.id, connector: p.art.connector, kind: p.art.kind, verdict: statusOf(p), observationSeq: entry.seq,
+          ...(p.grade ? { strength: p.grade.strength, required: p.grade.required } : {}),
           ...(p.next === 'proved'
             ? { observedHash: p.observedHash, paths: p.obs!.checks.map((c) => c.path) }
-            : { reason: p.obs ? `still ${p.obs.verdict} at the verification deadline` : `verification failed: ${p.error!.code}` }),
+            : p.next === 'unproven'
+              ? { observedHash: p.observedHash, paths: p.obs!.checks.map((c) => c.path), reason: whatWouldProve(p.grade!), wanting: p.grade!.wanting ?? [] }
+              : {
+                  reason: p.obs ? `still ${p.grade?.verdict ?? p.obs.verdict} at the verification deadline` : `verification failed: ${p.error!.code}`,
+                  ...(p.grade?.inconsistency ? { providerFault: p.grade.inconsistency.message } : {}),
+                }),
         })),
       });
     }
@@ -116,4 +166,26 @@ export async function handleVerifyBatch(ctx: EngineContext, stepIds: string[]): 
     const settled = await settleSteps(tx, polls.map(settlementOf), now);
     await recordPolls(ctx, tx, polls.filter((p) => settled.has(p.step.id)), now);
   });
+}
+
+/** The checks of an observation with the strength of each path (what the ledger records). */
+function gradedChecks(ctx: EngineContext, p: Poll) {
+  const cap = ctx.connectors.get(p.art.connector)?.manifest.artifacts.find((c) => c.kind === p.art.kind);
+  return p.obs!.checks.map((c) => ({ ...c, strength: cap?.verify.find((v) => v.path === c.path)?.strength ?? 'self-report' }));
+}
+
+/** What `artifacts.proof` holds after a verdict: the grade, the paths that ran, what would prove it. */
+function proofRecord(ctx: EngineContext, p: Poll, status: string, now: number): Record<string, unknown> {
+  const prior = (p.art.proof as Record<string, unknown> | null) ?? {};
+  return {
+    ...(prior.ruleId !== undefined ? { ruleId: prior.ruleId } : {}),
+    required: p.grade?.required ?? requiredOf(p.art),
+    strength: p.grade?.strength ?? null,
+    status,
+    at: now,
+    paths: p.obs ? gradedChecks(ctx, p).map((c) => ({ path: c.path, strength: c.strength, result: c.result })) : [],
+    ...(p.grade?.wanting?.length ? { wanting: p.grade.wanting } : {}),
+    ...(p.grade?.inconsistency ? { inconsistency: p.grade.inconsistency } : {}),
+    ...(p.error ? { error: p.error.code } : {}),
+  };
 }

@@ -1,7 +1,9 @@
 import { iso } from '../core/clock.ts';
 import { transition, type IncidentState } from '../core/incident-state.ts';
 import { buildPlan, type Plan } from '../core/plan.ts';
+import { atLeast, PROOF_STRENGTHS, type ProofStrength } from '../core/proof.ts';
 import { getIncident, listArtifacts, setArtifactPlan, updateIncident } from '../store/repo.ts';
+import { setRequiredProofs } from '../store/proof.ts';
 import type { EngineContext } from './context.ts';
 
 const REPLANNABLE = new Set(['discovered', 'planned', 'still-live', 'failed', 'residual']);
@@ -39,12 +41,26 @@ export async function plan(ctx: EngineContext, incidentId: string, actor: string
   await ctx.db.transaction(async (tx) => {
     const byId = new Map(arts.map((a) => [a.id, a]));
     await setArtifactPlan(tx, p.items.map((item) => {
-      const status = byId.get(item.artifactId)!.status;
-      return { id: item.artifactId, tier: item.tier, action: item.action, status: REPLANNABLE.has(status) ? 'planned' : status };
+      const a = byId.get(item.artifactId)!;
+      const status = REPLANNABLE.has(a.status) ? 'planned' : weakerThanRequired(a.status, a.proof, item.proof.requires) ? 'unproven' : a.status;
+      return { id: item.artifactId, tier: item.tier, action: item.action, status };
     }), now);
+    await setRequiredProofs(tx, p.items.map((item) => ({ id: item.artifactId, required: item.proof.requires, ruleId: item.proof.ruleId })));
     await updateIncident(tx, incidentId, { state: 'planned', plan: p, updatedAt: now });
     if (from !== 'planned') await ctx.ledger.append(tx, incidentId, 'incident.state-changed', actor, { from, to: 'planned' });
     await ctx.ledger.append(tx, incidentId, 'plan.created', actor, { plan: p });
   });
   return p;
+}
+
+/**
+ * A proved artifact whose recorded proof is weaker than what the policy now requires (the policy
+ * changed, or the artifact's proof rule did) is no longer proved: it becomes unproven until a
+ * stronger verification runs.
+ */
+function weakerThanRequired(status: string, proof: unknown, required: ProofStrength): boolean {
+  if (status !== 'verified-dead' && status !== 'verified-expired') return false;
+  const strength = (proof as { strength?: unknown } | null)?.strength;
+  if (typeof strength !== 'string' || !(PROOF_STRENGTHS as readonly string[]).includes(strength)) return false;
+  return !atLeast(strength as ProofStrength, required);
 }

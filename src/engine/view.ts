@@ -1,10 +1,9 @@
 import { iso } from '../core/clock.ts';
 import { evaluateClosure } from '../core/gate.ts';
-import type { IncidentState } from '../core/incident-state.ts';
 import { requiredSignoffs } from '../core/runbook.ts';
 import { countOpenSteps, getIncident, listArtifacts, listExceptions, listIncidents, listSignoffs } from '../store/repo.ts';
 import type { EngineContext } from './context.ts';
-import { gateArtifacts } from './gate-input.ts';
+import { closureInput } from './gate-input.ts';
 
 export interface ArtifactView {
   id: string;
@@ -21,6 +20,28 @@ export interface ArtifactView {
   dependsOn: string[];
   valueHeld: boolean;
   valueHash: string | null;
+  /** The proof behind its status: strength reached and required, the paths that ran (null before any verdict). */
+  proof: ProofView | null;
+}
+
+export interface ProofView {
+  required: string | null;
+  strength: string | null;
+  paths: Array<{ path: string; strength: string; result: string }>;
+  wanting?: Array<{ path: string; strength: string; why: string }>;
+  providerFault?: string;
+}
+
+function proofView(p: unknown): ProofView | null {
+  if (p === null || typeof p !== 'object') return null;
+  const o = p as Record<string, any>;
+  return {
+    required: typeof o.required === 'string' ? o.required : null,
+    strength: typeof o.strength === 'string' ? o.strength : null,
+    paths: Array.isArray(o.paths) ? o.paths : [],
+    ...(Array.isArray(o.wanting) && o.wanting.length ? { wanting: o.wanting } : {}),
+    ...(o.inconsistency?.message ? { providerFault: String(o.inconsistency.message) } : {}),
+  };
 }
 
 export interface IncidentView {
@@ -36,7 +57,8 @@ export interface IncidentView {
   counts: Record<string, number>;
   residualExposure: Array<{ artifactId: string; label: string; until: string | null }>;
   requiredSignoffs: string[];
-  signoffs: Array<{ role: string; person: string; at: string }>;
+  /** Each sign-off with the ledger head it saw; `stale` when the incident changed since. */
+  signoffs: Array<{ role: string; person: string; at: string; ledgerSeq: number | null; stale: boolean }>;
   exceptions: unknown[];
   pendingSteps: number;
   /** What the closure gate would say for the IR lead closing now. */
@@ -46,32 +68,28 @@ export interface IncidentView {
 
 export async function showIncident(ctx: EngineContext, incidentId: string): Promise<IncidentView> {
   const incident = await getIncident(ctx.db, incidentId);
-  const [arts, sigs, exc, pendingSteps] = await Promise.all([
+  const [arts, , exc, pendingSteps] = await Promise.all([
     listArtifacts(ctx.db, incidentId), listSignoffs(ctx.db, incidentId), listExceptions(ctx.db, incidentId), countOpenSteps(ctx.db, incidentId),
   ]);
   const counts: Record<string, number> = {};
   for (const a of arts) counts[a.status] = (counts[a.status] ?? 0) + 1;
   const connectors = [...new Set(arts.map((a) => a.connector))];
   const irLead = ctx.runbook.roles['ir-lead']?.[0] ?? 'ir-lead';
-  const gate = evaluateClosure({
-    incident: { state: incident.state as IncidentState },
-    artifacts: await gateArtifacts(ctx.db, incidentId, arts),
-    exceptions: exc.map((e) => e.record as never),
-    signoffs: sigs.map((s) => ({ role: s.role as never, person: s.person, at: iso(s.at) })),
-    runbook: ctx.runbook, incidentConnectors: connectors, executors: incident.executors, closer: irLead, now: ctx.clock.now(),
-  });
+  const input = await closureInput(ctx, ctx.db, incident, irLead, arts);
+  const gate = evaluateClosure(input);
+  const staleSignoff = (seq: number | undefined) => seq === undefined || seq < input.materialSeq;
   return {
     id: incident.id, state: incident.state, subject: incident.subject, reason: incident.reason, openedBy: incident.openedBy,
-    openedAt: iso(incident.openedAt), closedAt: incident.closedAt ? iso(incident.closedAt) : null, executors: incident.executors,
+    openedAt: iso(incident.openedAt), closedAt: incident.closedAt ? iso(incident.closedAt) : null, executors: input.executors,
     artifacts: arts.map((a) => ({
       id: a.id, connector: a.connector, kind: a.kind, externalId: a.externalId, label: a.label, status: a.status, tier: a.tier, action: a.action,
       revocable: a.revocable, source: a.source, expiresAt: a.expiresAt ? iso(a.expiresAt) : null, dependsOn: a.dependsOn,
-      valueHeld: a.secretEnc !== null, valueHash: a.secretHash,
+      valueHeld: a.secretEnc !== null, valueHash: a.secretHash, proof: proofView(a.proof),
     })),
     counts,
     residualExposure: arts.filter((a) => a.status === 'residual').map((a) => ({ artifactId: a.id, label: a.label, until: a.expiresAt ? iso(a.expiresAt) : null })),
     requiredSignoffs: requiredSignoffs(ctx.runbook, connectors),
-    signoffs: sigs.map((s) => ({ role: s.role, person: s.person, at: iso(s.at) })),
+    signoffs: input.signoffs.map((s) => ({ role: s.role, person: s.person, at: s.at, ledgerSeq: s.ledgerSeq ?? null, stale: staleSignoff(s.ledgerSeq) })),
     exceptions: exc.map((e) => e.record),
     pendingSteps,
     gate: incident.state === 'remediated' ? { ok: true, missing: [] } : gate.ok ? { ok: true, missing: [] } : { ok: false, missing: gate.missing.map((m) => ({ ...m })) },

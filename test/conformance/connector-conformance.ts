@@ -17,6 +17,7 @@ import type { Connector, RevokeOutcome, SubjectRef, VerifyObservation } from '..
 import { ERROR_CATALOGUE, isSeverError, type ErrorCode } from '../../src/core/errors.ts';
 import { ARTIFACT_KINDS, type ArtifactHandle, type DiscoveredArtifact } from '../../src/core/model.ts';
 import { checkManifest } from '../../src/engine/check-manifest.ts';
+import { PROOF_STRENGTHS } from '../../src/core/proof.ts';
 
 export const CONFORMANCE_TESTS = [
   'manifest is valid',
@@ -108,8 +109,9 @@ function checkManifestDeeply(c: Connector): void {
     assert.ok(a.discover.trim(), `${a.kind}: discover path described`);
     assert.ok(a.revoke.method.trim(), `${a.kind}: revoke method named`);
     assert.ok(a.verify.length > 0, `${a.kind}: at least one verification path`);
-    assert.ok(!a.verify.includes(a.revoke.method), `${a.kind}: verification path differs from revoke method ${a.revoke.method}`);
-    assert.equal(new Set(a.verify).size, a.verify.length, `${a.kind}: verification paths unique`);
+    assert.ok(!a.verify.some((v) => v.path === a.revoke.method), `${a.kind}: verification path differs from revoke method ${a.revoke.method}`);
+    assert.equal(new Set(a.verify.map((v) => v.path)).size, a.verify.length, `${a.kind}: verification paths unique`);
+    for (const v of a.verify) assert.ok(PROOF_STRENGTHS.includes(v.strength), `${a.kind}: path ${v.path} declares a proof strength (${PROOF_STRENGTHS.join(', ')})`);
     assert.ok(a.permissions.length > 0 && a.permissions.every((p) => p.trim()), `${a.kind}: permissions listed`);
     assert.ok(a.residue.length > 0, `${a.kind}: residue listed (what survives, and what compensates)`);
     for (const r of a.residue) assert.ok(r.what.trim() && r.compensatingAction.trim(), `${a.kind}: residue has what + compensatingAction`);
@@ -142,7 +144,7 @@ function assertIndependent(c: Connector, a: ArtifactHandle, out: RevokeOutcome, 
   assert.ok(obs.checks.length > 0, `${a.kind}: verify made at least one check`);
   for (const check of obs.checks) {
     assert.notEqual(check.path, out.method, `${a.kind}: check ${check.path} must not be the revoke path`);
-    assert.ok(cap.verify.includes(check.path), `${a.kind}: check path ${check.path} is listed in the manifest (${cap.verify.join(', ')})`);
+    assert.ok(cap.verify.some((v) => v.path === check.path), `${a.kind}: check path ${check.path} is listed in the manifest (${cap.verify.map((v) => v.path).join(', ')})`);
     if (a.secret) assert.ok(!JSON.stringify(check.observed).includes(a.secret), `${a.kind}: observation is secret-free`);
   }
 }

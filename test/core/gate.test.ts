@@ -19,7 +19,7 @@ const HOUR = 3_600_000;
 
 const runbook = parseRunbook({
   version: 1,
-  roles: { 'identity-engineering': ['ian', 'ines'], 'ir-lead': ['lea', 'leo'] },
+  roles: { 'identity-engineering': ['ian', 'ines'], 'ir-lead': ['lea', 'leo'], responders: ['ines', 'ian'] },
   applications: [
     { name: 'billing', connectors: ['keycloak:lab'], owners: ['bob'] },
     { name: 'chat', connectors: ['slack:*'], owners: ['cat'] },
@@ -41,11 +41,13 @@ const good = (over: Partial<ClosureInput> = {}): ClosureInput => ({
   artifacts: [art('a1', 'verified-dead'), art('a2', 'verified-expired', { kind: 'access-token' })],
   exceptions: [],
   signoffs: [
-    { role: 'identity-engineering', person: 'ian', at: at(T0) },
-    { role: 'ir-lead', person: 'leo', at: at(T0) },
-    { role: 'app-owner:billing', person: 'bob', at: at(T0) },
+    { role: 'identity-engineering', person: 'ian', at: at(T0), ledgerSeq: 10 },
+    { role: 'ir-lead', person: 'leo', at: at(T0), ledgerSeq: 10 },
+    { role: 'app-owner:billing', person: 'bob', at: at(T0), ledgerSeq: 10 },
   ],
   runbook,
+  materialSeq: 10,
+  reopenedSeq: -1,
   incidentConnectors: ['keycloak:lab'],
   executors: ['ines'],
   closer: 'lea',
@@ -105,15 +107,15 @@ test('RESIDUAL_EXPOSURE names the time the exposure ends', () => {
 });
 
 test('a valid exception from an IR lead covers an unproved artifact', () => {
-  const exceptions = [{ artifactId: 'j1', grantedBy: 'lea', reason: 'JWT, 5 minutes left', expiresAt: at(T0 + HOUR) }];
+  const exceptions = [{ artifactId: 'j1', grantedBy: 'lea', reason: 'JWT, 5 minutes left', expiresAt: at(T0 + HOUR), artifactStatus: 'residual' as const, ledgerSeq: 10 }];
   assert.deepEqual(evaluateClosure(good({ artifacts: [art('j1', 'residual')], exceptions })), { ok: true });
-  assert.deepEqual(evaluateClosure(good({ artifacts: [art('j1', 'still-live')], exceptions })), { ok: true });
+  assert.deepEqual(evaluateClosure(good({ artifacts: [art('j1', 'still-live')], exceptions: exceptions.map((e) => ({ ...e, artifactStatus: 'still-live' as const })) })), { ok: true });
   assert.deepEqual(codes(good({ artifacts: [art('j1', 'residual'), art('j2', 'residual')], exceptions })), ['RESIDUAL_EXPOSURE'], 'an exception covers only its artifact');
 });
 
 test('EXCEPTION_EXPIRED: with a frozen clock, an exception counts until it expires and not after', () => {
   const clock = frozenClock(T0);
-  const exceptions = [{ artifactId: 'j1', grantedBy: 'lea', reason: 'accepted', expiresAt: at(T0 + HOUR) }];
+  const exceptions = [{ artifactId: 'j1', grantedBy: 'lea', reason: 'accepted', expiresAt: at(T0 + HOUR), artifactStatus: 'residual' as const, ledgerSeq: 10 }];
   const input = () => good({ artifacts: [art('j1', 'residual', { expiresAt: at(T0 + 2 * HOUR) })], exceptions, now: clock.now() });
   assert.deepEqual(evaluateClosure(input()), { ok: true });
   clock.advance(HOUR - 1);
@@ -123,12 +125,12 @@ test('EXCEPTION_EXPIRED: with a frozen clock, an exception counts until it expir
   assert.deepEqual(items.map((m) => [m.code, m.artifactId]), [['RESIDUAL_EXPOSURE', 'j1'], ['EXCEPTION_EXPIRED', 'j1']]);
   assert.match(items[1]?.message ?? '', /expired at 2025-06-01T10:00:00\.000Z/);
   // A second, newer exception revives it.
-  const renewed = [...exceptions, { artifactId: 'j1', grantedBy: 'leo', reason: 'extended', expiresAt: at(T0 + 3 * HOUR) }];
+  const renewed = [...exceptions, { artifactId: 'j1', grantedBy: 'leo', reason: 'extended', expiresAt: at(T0 + 3 * HOUR), artifactStatus: 'residual' as const, ledgerSeq: 10 }];
   assert.deepEqual(evaluateClosure({ ...input(), exceptions: renewed }), { ok: true });
 });
 
 test('EXCEPTION_INVALID: not an IR lead, no reason, or an unreadable expiry', () => {
-  const base = { artifactId: 'j1', grantedBy: 'lea', reason: 'r', expiresAt: at(T0 + HOUR) };
+  const base = { artifactId: 'j1', grantedBy: 'lea', reason: 'r', expiresAt: at(T0 + HOUR), artifactStatus: 'residual' as const, ledgerSeq: 10 };
   const check = (e: typeof base) => missing(good({ artifacts: [art('j1', 'residual')], exceptions: [e] }));
   const byIan = check({ ...base, grantedBy: 'ian' });
   assert.deepEqual(byIan.map((m) => m.code), ['RESIDUAL_EXPOSURE', 'EXCEPTION_INVALID']);
@@ -151,7 +153,7 @@ test('MISSING_SIGNOFF: every required role, including the owners of touched appl
 });
 
 test('MISSING_SIGNOFF: a sign-off by someone who does not hold the role does not count', () => {
-  const signoffs = [...good().signoffs.filter((s) => s.role !== 'app-owner:billing'), { role: 'app-owner:billing', person: 'cat', at: at(T0) }];
+  const signoffs = [...good().signoffs.filter((s) => s.role !== 'app-owner:billing'), { role: 'app-owner:billing', person: 'cat', at: at(T0), ledgerSeq: 10 }];
   const [item, ...rest] = missing(good({ signoffs }));
   assert.equal(item?.code, 'MISSING_SIGNOFF');
   assert.equal(item?.role, 'app-owner:billing');
@@ -171,14 +173,14 @@ test('SOLE_EXECUTOR: the only person who revoked cannot also close', () => {
 });
 
 test('SELF_SIGNOFF: the sole executor cannot give every sign-off', () => {
-  const rb = parseRunbook({ version: 1, roles: { 'identity-engineering': ['ian'], 'ir-lead': ['ian', 'lea'] }, applications: [] });
+  const rb = parseRunbook({ version: 1, roles: { 'identity-engineering': ['ian'], 'ir-lead': ['ian', 'lea'], responders: ['ian'] }, applications: [] });
   const signoffs = [
-    { role: 'identity-engineering', person: 'ian', at: at(T0) },
-    { role: 'ir-lead', person: 'ian', at: at(T0) },
+    { role: 'identity-engineering', person: 'ian', at: at(T0), ledgerSeq: 10 },
+    { role: 'ir-lead', person: 'ian', at: at(T0), ledgerSeq: 10 },
   ];
   const items = missing(good({ runbook: rb, incidentConnectors: [], signoffs, executors: ['ian'] }));
   assert.deepEqual(items.map((m) => [m.code, m.person]), [['SELF_SIGNOFF', 'ian']]);
-  const shared = [signoffs[0]!, { role: 'ir-lead', person: 'lea', at: at(T0) }];
+  const shared = [signoffs[0]!, { role: 'ir-lead', person: 'lea', at: at(T0), ledgerSeq: 10 }];
   assert.deepEqual(evaluateClosure(good({ runbook: rb, incidentConnectors: [], signoffs: shared, executors: ['ian'] })), { ok: true });
 });
 
@@ -192,12 +194,14 @@ test('every missing item at once, in a stable order', () => {
       art('a4', 'residual', { expiresAt: '2025-06-01T10:00:00.000Z' }),
       art('a5', 'failed'),
       art('a6', 'residual'),
+      art('a7', 'unproven', { proof: { strength: 'self-report', required: 'replay', wanting: [{ path: 'refresh-replay', strength: 'replay', why: 'add --attribute clientId=<client>' }] } }),
     ],
     exceptions: [
-      { artifactId: 'a6', grantedBy: 'lea', reason: 'old', expiresAt: at(T0 - 1) },
-      { artifactId: 'a6', grantedBy: 'bob', reason: 'not mine to give', expiresAt: at(T0 + HOUR) },
+      { artifactId: 'a3', grantedBy: 'lea', reason: 'granted while it looked residual', expiresAt: at(T0 + HOUR), artifactStatus: 'residual', ledgerSeq: 10 },
+      { artifactId: 'a6', grantedBy: 'lea', reason: 'old', expiresAt: at(T0 - 1), artifactStatus: 'residual' as const, ledgerSeq: 10 },
+      { artifactId: 'a6', grantedBy: 'bob', reason: 'not mine to give', expiresAt: at(T0 + HOUR), artifactStatus: 'residual' as const, ledgerSeq: 10 },
     ],
-    signoffs: [{ role: 'ir-lead', person: 'ian', at: at(T0) }],
+    signoffs: [{ role: 'ir-lead', person: 'ian', at: at(T0), ledgerSeq: 10 }, { role: 'identity-engineering', person: 'ines', at: at(T0), ledgerSeq: 7 }],
     incidentConnectors: ['keycloak:lab', 'slack:eu'],
     executors: ['ian'],
     closer: 'ian',
@@ -209,12 +213,14 @@ test('every missing item at once, in a stable order', () => {
       ['WRONG_STATE', undefined],
       ['MISSING_EVIDENCE', 'a2'],
       ['STILL_LIVE', 'a3'],
+      ['STALE_EXCEPTION', 'a3'],
       ['RESIDUAL_EXPOSURE', 'a4'],
       ['REVOKE_FAILED', 'a5'],
       ['RESIDUAL_EXPOSURE', 'a6'],
       ['EXCEPTION_EXPIRED', 'a6'],
       ['EXCEPTION_INVALID', 'a6'],
-      ['MISSING_SIGNOFF', 'identity-engineering'],
+      ['UNPROVEN', 'a7'],
+      ['STALE_SIGNOFF', 'identity-engineering'],
       ['MISSING_SIGNOFF', 'ir-lead'],
       ['MISSING_SIGNOFF', 'app-owner:billing'],
       ['MISSING_SIGNOFF', 'app-owner:chat'],
@@ -241,7 +247,7 @@ test('validateSignoff refuses unknown roles and people who do not hold the role'
 });
 
 test('validateException refuses what the gate would not count, listing every reason', () => {
-  const ok = { artifactId: 'j1', grantedBy: 'lea', reason: 'accepted', expiresAt: at(T0 + HOUR) };
+  const ok = { artifactId: 'j1', grantedBy: 'lea', reason: 'accepted', expiresAt: at(T0 + HOUR), artifactStatus: 'residual' as const, ledgerSeq: 10 };
   assert.doesNotThrow(() => validateException(runbook, ok, T0));
   assert.throws(() => validateException(runbook, { ...ok, expiresAt: at(T0) }, T0), { code: 'ERR_EXCEPTION_REFUSED', message: /artifact "j1" is refused: it expired at/ });
   assert.throws(() => validateException(runbook, { ...ok, grantedBy: 'ian', reason: '', expiresAt: 'x' }, T0), (e: unknown) => {
@@ -251,4 +257,49 @@ test('validateException refuses what the gate would not count, listing every rea
     assert.equal((e.details['problems'] as unknown[]).length, 3);
     return true;
   });
+});
+
+test('UNPROVEN: dead by weaker paths only is refused, and the refusal says what would prove it', () => {
+  const a = art('r1', 'unproven', {
+    proof: { strength: 'self-report', required: 'replay', wanting: [{ path: 'refresh-replay', strength: 'replay', why: 'add the token again with `--attribute clientId=<client>`' }] },
+  });
+  const [item, ...rest] = missing(good({ artifacts: [a] }));
+  assert.deepEqual(rest, []);
+  assert.equal(item?.code, 'UNPROVEN');
+  assert.match(item?.message ?? '', /only self-report proof.*requires replay.*refresh-replay: add the token again with `--attribute clientId=<client>`.*incident verify/);
+  const none = missing(good({ artifacts: [art('r2', 'unproven', { proof: { strength: 'relist', required: 'replay' } })] }));
+  assert.match(none[0]?.message ?? '', /No path of its connector that is that strong could run/);
+  const exceptions = [{ artifactId: 'r1', grantedBy: 'lea', reason: 'accepted: client unknown, token expires in 1 h', expiresAt: at(T0 + HOUR), artifactStatus: 'unproven' as const, ledgerSeq: 10 }];
+  assert.deepEqual(evaluateClosure(good({ artifacts: [a], exceptions })), { ok: true }, 'the IR lead may accept it');
+});
+
+test('STILL_LIVE names a provider fault when the paths disagreed', () => {
+  const inconsistency = { deadPaths: ['rfc7662-introspection'], livePaths: ['refresh-replay'], message: 'the provider\'s paths disagree: introspection said dead while refresh-replay found it working' };
+  const [item] = missing(good({ artifacts: [art('r1', 'still-live', { proof: { strength: 'self-report', required: 'replay', inconsistency } })] }));
+  assert.equal(item?.code, 'STILL_LIVE');
+  assert.match(item?.message ?? '', /Provider fault: the provider's paths disagree/);
+});
+
+test('STALE_SIGNOFF: a sign-off that saw an older ledger head than the last material change does not count', () => {
+  const input = good();
+  assert.deepEqual(evaluateClosure(input), { ok: true });
+  const later = missing({ ...input, materialSeq: 11 });
+  assert.deepEqual(later.map((m) => [m.code, m.role]), [['STALE_SIGNOFF', 'identity-engineering'], ['STALE_SIGNOFF', 'ir-lead'], ['STALE_SIGNOFF', 'app-owner:billing']]);
+  assert.match(later[0]?.message ?? '', /ian saw the ledger up to entry 10, but entry 11 changed the incident/);
+  const unbound = input.signoffs.map(({ ledgerSeq: _, ...s }) => s);
+  assert.deepEqual(missing({ ...input, signoffs: unbound }).map((m) => m.code), ['STALE_SIGNOFF', 'STALE_SIGNOFF', 'STALE_SIGNOFF'], 'a sign-off bound to nothing is stale');
+  // A fresh sign-off of the same role beside a stale one is enough.
+  const fresh = [...input.signoffs, { role: 'identity-engineering', person: 'ian', at: at(T0), ledgerSeq: 11 }];
+  assert.deepEqual(missing({ ...input, materialSeq: 11, signoffs: fresh }).map((m) => m.role), ['ir-lead', 'app-owner:billing']);
+});
+
+test('STALE_EXCEPTION: an exception granted for another status, or before a reopen, does not count', () => {
+  const e = { artifactId: 'j1', grantedBy: 'lea', reason: 'accepted', expiresAt: at(T0 + HOUR), artifactStatus: 'residual' as const, ledgerSeq: 10 };
+  assert.deepEqual(evaluateClosure(good({ artifacts: [art('j1', 'residual')], exceptions: [e] })), { ok: true });
+  const moved = missing(good({ artifacts: [art('j1', 'still-live')], exceptions: [e] }));
+  assert.deepEqual(moved.map((m) => m.code), ['STILL_LIVE', 'STALE_EXCEPTION']);
+  assert.match(moved[1]?.message ?? '', /granted while the artifact was residual, and it is still-live now/);
+  const reopened = missing(good({ artifacts: [art('j1', 'residual')], exceptions: [e], reopenedSeq: 12, materialSeq: 10 }));
+  assert.deepEqual(reopened.map((m) => m.code), ['RESIDUAL_EXPOSURE', 'STALE_EXCEPTION']);
+  assert.match(reopened[1]?.message ?? '', /before the incident was reopened \(ledger entry 12\)/);
 });

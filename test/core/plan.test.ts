@@ -20,10 +20,11 @@ const a = (id: string, kind: ArtifactKind, over: Partial<PlanArtifact> = {}): Pl
 
 const plan = (artifacts: PlanArtifact[]) => buildPlan({ incidentId: 'inc_1', subjectType: 'human', artifacts, policy: DEFAULT_POLICY, now: NOW });
 
-test('a plan is a valid sever.plan v1 record with a summary', () => {
+test('a plan is a valid sever.plan v2 record with a summary and the proof each item needs', () => {
   const p = plan([a('s1', 'idp-session'), a('k1', 'signing-key'), a('d1', 'device-registration'), a('t1', 'access-token', { revocable: false, expiresAt: '2025-01-01T12:05:00.000Z' })]);
   assert.equal(p.kind, 'sever.plan');
-  assert.equal(p.version, 1);
+  assert.equal(p.version, 2);
+  assert.deepEqual(p.items.map((i) => [i.artifactId, i.proof.requires, i.proof.ruleId]), [['s1', 'relist', 'default'], ['t1', 'replay', 'replayable-credentials'], ['k1', 'relist', 'default'], ['d1', 'relist', 'default']]);
   assert.equal(p.incidentId, 'inc_1');
   assert.equal(p.createdAt, '2025-01-01T12:00:00.000Z');
   assert.deepEqual(PlanRecord.parse(JSON.parse(JSON.stringify(p))), p);

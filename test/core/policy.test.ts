@@ -190,5 +190,5 @@ test('every problem is reported, not just the first, and details carry them', ()
 
 test('a policy object is typed Policy after parsing', () => {
   const p: Policy = parsePolicy(base);
-  assert.deepEqual(p, { version: 1, rules: [], default: { tier: 'immediate', action: 'revoke' } });
+  assert.deepEqual(p, { version: 1, rules: [], default: { tier: 'immediate', action: 'revoke' }, proof: DEFAULT_POLICY.proof });
 });

@@ -45,23 +45,30 @@ test('a record cannot be made with a different kind or version smuggled into its
 });
 
 test('SignoffRecord', () => {
-  const s = SignoffRecord.make({ incidentId: 'inc_1', role: 'app-owner:billing', person: 'bob', at: '2025-01-01T00:00:00.000Z' });
+  const ledgerHead = { seq: 4, hash: 'a'.repeat(64) };
+  const s = SignoffRecord.make({ incidentId: 'inc_1', role: 'app-owner:billing', person: 'bob', at: '2025-01-01T00:00:00.000Z', ledgerHead });
   assert.deepEqual(SignoffRecord.parse(JSON.parse(JSON.stringify(s))), s);
-  recordInvalid(() => SignoffRecord.make({ incidentId: 'inc_1', role: 'owner', person: 'bob', at: '2025-01-01T00:00:00Z' }), 'sever.signoff v1', 'role');
-  recordInvalid(() => SignoffRecord.make({ incidentId: 'inc_1', role: 'ir-lead', person: 'bob', at: 'yesterday' }), 'at: expected an ISO 8601 date-time (got "yesterday")');
+  recordInvalid(() => SignoffRecord.make({ incidentId: 'inc_1', role: 'owner', person: 'bob', at: '2025-01-01T00:00:00Z', ledgerHead }), 'sever.signoff v2', 'role');
+  recordInvalid(() => SignoffRecord.make({ incidentId: 'inc_1', role: 'ir-lead', person: 'bob', at: 'yesterday', ledgerHead }), 'at: expected an ISO 8601 date-time (got "yesterday")');
+  recordInvalid(() => SignoffRecord.make({ incidentId: 'inc_1', role: 'ir-lead', person: 'bob', at: '2025-01-01T00:00:00Z' } as never), 'ledgerHead: required');
+  recordInvalid(() => SignoffRecord.parse({ ...s, version: 1 }), 'unsupported version 1');
 });
 
 test('ExceptionRecord', () => {
-  const data = { incidentId: 'inc_1', artifactId: 'art_1', grantedBy: 'lea', reason: 'JWT, 5 minutes left', grantedAt: '2025-01-01T00:00:00Z', expiresAt: '2025-01-02T00:00:00+01:00' };
-  assert.deepEqual(ExceptionRecord.make(data), { kind: 'sever.exception', version: 1, ...data });
-  recordInvalid(() => ExceptionRecord.make({ ...data, reason: '' }), 'sever.exception v1', 'reason: must not be empty');
-  recordInvalid(() => ExceptionRecord.parse({ kind: 'sever.exception', version: 1, ...data, expiresAt: undefined }), 'expiresAt: required');
+  const data = {
+    incidentId: 'inc_1', artifactId: 'art_1', grantedBy: 'lea', reason: 'JWT, 5 minutes left', grantedAt: '2025-01-01T00:00:00Z', expiresAt: '2025-01-02T00:00:00+01:00',
+    ledgerHead: { seq: 9, hash: 'b'.repeat(64) }, artifactStatus: 'residual' as const,
+  };
+  assert.deepEqual(ExceptionRecord.make(data), { kind: 'sever.exception', version: 2, ...data });
+  recordInvalid(() => ExceptionRecord.make({ ...data, reason: '' }), 'sever.exception v2', 'reason: must not be empty');
+  recordInvalid(() => ExceptionRecord.parse({ kind: 'sever.exception', version: 2, ...data, expiresAt: undefined }), 'expiresAt: required');
+  recordInvalid(() => ExceptionRecord.make({ ...data, artifactStatus: 'gone' as never }), 'artifactStatus');
 });
 
 test('PlanRecord rejects unknown tiers and missing counts', () => {
   const plan = {
     kind: 'sever.plan',
-    version: 1,
+    version: 2,
     incidentId: 'inc_1',
     createdAt: '2025-01-01T00:00:00.000Z',
     items: [{ artifactId: 'a', connector: 'k:l', kind: 'api-key', tier: 'urgent', action: 'revoke', ruleId: 'r', reason: 'x', dependsOn: [], dependents: [] }],

@@ -8,6 +8,7 @@ version: 1
 roles:
   identity-engineering: [ian@example.com, ines@example.com]
   ir-lead: [lea@example.com]
+  responders: [eve@example.com]
 applications:
   - name: billing
     connectors: [keycloak:lab]
@@ -33,7 +34,7 @@ test('a YAML runbook parses; applications default to none', () => {
   const rb = parseRunbook(YAML_RUNBOOK);
   assert.deepEqual(rb.roles['ir-lead'], ['lea@example.com']);
   assert.equal(rb.applications.length, 3);
-  const bare = parseRunbook({ version: 1, roles: { 'identity-engineering': ['a'], 'ir-lead': ['b'] } });
+  const bare = parseRunbook({ version: 1, roles: { 'identity-engineering': ['a'], 'ir-lead': ['b'], responders: ['c'] } });
   assert.deepEqual(bare.applications, []);
 });
 
@@ -71,9 +72,10 @@ test('holdsRole and isKnownRole', () => {
 });
 
 test('invalid runbooks name the bad field', () => {
-  const roles = { 'identity-engineering': ['a'], 'ir-lead': ['b'] };
-  invalid(() => parseRunbook({ version: 1, roles: { 'identity-engineering': ['a'], 'ir-lead': [] } }), 'roles.ir-lead: must have at least 1 item(s)');
-  invalid(() => parseRunbook({ version: 1, roles: { 'identity-engineering': ['a'] } }), 'roles.ir-lead: required (expected array)');
+  const roles = { 'identity-engineering': ['a'], 'ir-lead': ['b'], responders: ['c'] };
+  invalid(() => parseRunbook({ version: 1, roles: { 'identity-engineering': ['a'], 'ir-lead': [], responders: ['c'] } }), 'roles.ir-lead: must have at least 1 item(s)');
+  invalid(() => parseRunbook({ version: 1, roles: { 'identity-engineering': ['a'], responders: ['c'] } }), 'roles.ir-lead: required (expected array)');
+  invalid(() => parseRunbook({ version: 1, roles: { 'identity-engineering': ['a'], 'ir-lead': ['b'] } }), 'roles.responders: required (expected array)');
   invalid(() => parseRunbook({ version: 1, roles: { ...roles, admin: ['x'] } }), 'roles.admin: unknown field');
   invalid(() => parseRunbook({ version: 1, roles: { ...roles, 'ir-lead': [' '] } }), 'roles.ir-lead[0]: must not be empty');
   invalid(
@@ -85,4 +87,16 @@ test('invalid runbooks name the bad field', () => {
   invalid(() => parseRunbook({ version: 1, roles, applications: [{ name: 'has space', connectors: ['x:y'], owners: ['o'] }] }), 'applications[0].name: expected a name of letters');
   invalid(() => parseRunbook('version: 1\nroles: [oops'), 'The runbook is not valid YAML');
   invalid(() => parseRunbook({ version: 2, roles }), 'version: expected 1 (got 2)');
+});
+
+test('who may act: containment needs a responder, anything else a person the runbook names', async () => {
+  const { requireActor } = await import('../../src/core/actor.ts');
+  const rb = parseRunbook(YAML_RUNBOOK);
+  assert.doesNotThrow(() => requireActor(rb, 'eve@example.com', 'contain'));
+  for (const who of ['lea@example.com', 'bob@example.com', 'mallory', '', 'sever']) {
+    assert.throws(() => requireActor(rb, who, 'contain'), { code: 'ERR_ACTOR_REFUSED', message: /not a responder in the runbook.*responders: eve@example.com/ }, who);
+  }
+  for (const who of ['eve@example.com', 'lea@example.com', 'ian@example.com', 'bob@example.com', 'gus@example.com']) assert.doesNotThrow(() => requireActor(rb, who, 'discover'), who);
+  assert.throws(() => requireActor(rb, 'mallory', 'add-artifact'), { code: 'ERR_ACTOR_REFUSED', message: /"mallory" is not named in the runbook, so cannot add-artifact/ });
+  assert.throws(() => requireActor(rb, 'sever', 'reopen'), { code: 'ERR_ACTOR_REFUSED' }, "Sever's own actor name is not a person");
 });

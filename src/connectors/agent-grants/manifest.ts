@@ -1,4 +1,5 @@
 import type { ConnectorManifest } from '../contract.ts';
+import { relist, replay } from '../shared/strength.ts';
 
 export const DELETE_AGENT_CONSENT = 'admin-api:DELETE /users/{id}/consents/{agentClientId}';
 export const TOOL_REPLAY = 'tools:call each tool API with the agent\'s old token';
@@ -15,7 +16,7 @@ export const agentGrantsManifest: ConnectorManifest = {
       kind: 'delegated-tool-grant',
       discover: 'GET /admin/realms/{realm}/users/{id}/consents (agent clients) + GET …/tokens (lab extension: the agent\'s live tokens); for an agent as the subject (`agent:<clientId>`), the same for every user of GET /users, page by page',
       revoke: { method: DELETE_AGENT_CONSENT, selective: true },
-      verify: [TOOL_REPLAY, RELIST],
+      verify: [replay(TOOL_REPLAY), relist(RELIST)],
       permissions: ['realm-management: view-users, manage-users'],
       residue: [
         {

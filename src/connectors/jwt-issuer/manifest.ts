@@ -1,4 +1,5 @@
 import type { ConnectorManifest } from '../contract.ts';
+import { relist, replay } from '../shared/strength.ts';
 
 export const ROTATE = 'admin-api:POST /admin/rotate (retire the key)';
 export const JWKS = 'jwks:re-fetch';
@@ -15,7 +16,7 @@ export const jwtIssuerManifest: ConnectorManifest = {
       kind: 'signing-key',
       discover: 'GET /admin/tokens?sub={subject} → the keys (kid) of the subject\'s live tokens; GET /admin/tokens?kid={kid} → collateral',
       revoke: { method: ROTATE, selective: true },
-      verify: [JWKS, RS_OLD],
+      verify: [relist(JWKS), replay(RS_OLD)],
       permissions: ['issuer admin: list issued tokens, rotate signing keys'],
       residue: [
         {

@@ -17,5 +17,6 @@ export async function verifyKey(c: JwtIssuerClient, a: ArtifactHandle, probeSubj
     const fresh = probe ? await c.rsStatus(probe) : null;
     checks.push({ path: RS_OLD, result: old === 401 || old === 403 ? 'dead' : 'live', observed: { oldKeyToken: old, newKeyToken: fresh } });
   }
-  return { verdict: checks.some((x) => x.result === 'live') ? 'live' : 'dead', checks };
+  const unavailable = a.secret !== undefined ? [] : [{ path: RS_OLD, why: 'no token signed by the retired key is held to present to the resource server' }];
+  return { verdict: checks.some((x) => x.result === 'live') ? 'live' : 'dead', checks, ...(unavailable.length ? { unavailable } : {}) };
 }

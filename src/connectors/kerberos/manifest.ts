@@ -1,4 +1,5 @@
 import type { ConnectorManifest } from '../contract.ts';
+import { relist, replay, selfReport } from '../shared/strength.ts';
 
 export const DISABLE_AND_RANDKEY = 'kadmin:modprinc -allow_tix + cpw -randkey';
 export const GETPRINC = 'kadmin:getprinc';
@@ -18,7 +19,7 @@ export const kerberosManifest: ConnectorManifest = {
       kind: 'directory-account',
       discover: 'kadmin getprinc {subject}',
       revoke: { method: DISABLE_AND_RANDKEY, selective: true },
-      verify: [GETPRINC, KINIT_OLD],
+      verify: [relist(GETPRINC), replay(KINIT_OLD)],
       permissions: ['kadmin: modify (m) and change-password (c) on the principal; inquire (i) on it and on krbtgt/REALM'],
       residue: [
         {
@@ -32,7 +33,7 @@ export const kerberosManifest: ConnectorManifest = {
       kind: 'access-token',
       discover: 'KDC log: AS_REQ … ISSUE lines for {subject} for krbtgt/REALM (the KDC keeps no list of issued tickets)',
       revoke: { method: NO_TICKET_REVOCATION, selective: false, fallback: 'await the ticket end time; or rotate krbtgt/REALM (cpw -randkey krbtgt/REALM), which ends every ticket in the realm (collateral: all principals)' },
-      verify: [TICKET_ENDTIME, KRBTGT_KVNO],
+      verify: [selfReport(TICKET_ENDTIME), relist(KRBTGT_KVNO)],
       permissions: ['read access to the KDC log', 'kadmin: inquire (i) on krbtgt/REALM'],
       residue: [
         {

@@ -3,6 +3,7 @@
  * what survives each revocation. Verification path names match the `oauth` connector's.
  */
 import type { ConnectorManifest } from '../contract.ts';
+import { relist, replay, selfReport } from '../shared/strength.ts';
 
 import { INTROSPECTION, REFRESH_REPLAY, RFC7009, USERINFO } from '../shared/oauth/paths.ts';
 
@@ -39,7 +40,7 @@ export const keycloakManifest: ConnectorManifest = {
       kind: 'idp-session',
       discover: 'GET /admin/realms/{realm}/users/{id}/sessions',
       revoke: { method: DELETE_SESSION, selective: true },
-      verify: [RELIST_SESSIONS, INTROSPECTION],
+      verify: [relist(RELIST_SESSIONS), selfReport(INTROSPECTION)],
       permissions: [VIEW, MANAGE, SEVER_CLIENT],
       residue: [
         { what: 'offline sessions and offline tokens (offline_access) survive the end of the SSO session, as with POST /users/{id}/logout', compensatingAction: 'revoke each offline-token artifact (consent deletion)' },
@@ -51,7 +52,7 @@ export const keycloakManifest: ConnectorManifest = {
       kind: 'oauth-grant',
       discover: 'GET /admin/realms/{realm}/users/{id}/consents',
       revoke: { method: DELETE_CONSENT, selective: true },
-      verify: [RELIST_CONSENTS, RELIST_TOKENS, INTROSPECTION],
+      verify: [relist(RELIST_CONSENTS), relist(RELIST_TOKENS), selfReport(INTROSPECTION)],
       permissions: [VIEW, MANAGE, SEVER_CLIENT],
       residue: [JWT_AT, { what: 'the user can consent again at the next login', compensatingAction: 'disable the user or reset its credentials before revoking' }],
       expectedDeadByMs: 5_000,
@@ -64,7 +65,7 @@ export const keycloakManifest: ConnectorManifest = {
         selective: false,
         fallback: 'revoking the consent ends every offline session and token of that client for the user (DELETE /sessions/{id}?isOffline=true is selective on recent Keycloak)',
       },
-      verify: [RELIST_OFFLINE, INTROSPECTION, REFRESH_REPLAY],
+      verify: [relist(RELIST_OFFLINE), selfReport(INTROSPECTION), replay(REFRESH_REPLAY)],
       permissions: [VIEW, MANAGE, SEVER_CLIENT],
       residue: [
         { what: 'offline sessions survive logout and password reset; disabling then re-enabling the user resumes them', compensatingAction: 'revoke the consent (this action); never rely on logout or disable' },
@@ -77,7 +78,7 @@ export const keycloakManifest: ConnectorManifest = {
       kind: 'refresh-token',
       discover: TOKENS_EXT,
       revoke: { method: RFC7009, selective: true },
-      verify: [INTROSPECTION, REFRESH_REPLAY],
+      verify: [selfReport(INTROSPECTION), replay(REFRESH_REPLAY)],
       permissions: [VIEW, SEVER_CLIENT],
       residue: [GRANT_ONLY, JWT_AT],
       expectedDeadByMs: 5_000,
@@ -86,7 +87,7 @@ export const keycloakManifest: ConnectorManifest = {
       kind: 'access-token',
       discover: TOKENS_EXT,
       revoke: { method: RFC7009, selective: true, fallback: 'JWT access tokens cannot be revoked: await expiry' },
-      verify: [INTROSPECTION, USERINFO, RESOURCE_SERVER],
+      verify: [selfReport(INTROSPECTION), replay(USERINFO), replay(RESOURCE_SERVER)],
       permissions: [VIEW, SEVER_CLIENT],
       residue: [
         JWT_AT,

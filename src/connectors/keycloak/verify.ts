@@ -12,9 +12,9 @@ import type { ArtifactHandle } from '../../core/model.ts';
 import type { VerifyCheck, VerifyObservation } from '../contract.ts';
 import type { ClientCredentials, KcToken, KeycloakClient } from './client.ts';
 import { parseConsentId, providerId } from './discover.ts';
-import { INTROSPECTION, RELIST_CONSENTS, RELIST_OFFLINE, RELIST_SESSIONS, RELIST_TOKENS, RESOURCE_SERVER } from './manifest.ts';
+import { INTROSPECTION, REFRESH_REPLAY, RELIST_CONSENTS, RELIST_OFFLINE, RELIST_SESSIONS, RELIST_TOKENS, RESOURCE_SERVER } from './manifest.ts';
 import { valueRequired } from './revoke.ts';
-import { accessChecks, refreshChecks, verdictOf } from '../shared/oauth/token-checks.ts';
+import { accessChecks, refreshChecks, verdictOf, type TokenChecks } from '../shared/oauth/token-checks.ts';
 
 export { verdictOf };
 
@@ -71,7 +71,7 @@ async function verifyConsent(d: VerifyDeps, a: ArtifactHandle): Promise<VerifyCh
   return [...checks, ...(await introspectAll(d, mine))];
 }
 
-async function verifyOffline(d: VerifyDeps, a: ArtifactHandle): Promise<VerifyCheck[]> {
+async function verifyOffline(d: VerifyDeps, a: ArtifactHandle): Promise<TokenChecks> {
   const userId = userOf(d, a);
   const clientId = str(a.attributes.clientId);
   const id = str(a.attributes.offlineSessionId) ?? providerId(a.externalId);
@@ -81,9 +81,12 @@ async function verifyOffline(d: VerifyDeps, a: ArtifactHandle): Promise<VerifyCh
     const list = (await d.kc.offlineSessions(userId, uuid)) ?? [];
     checks.push(relist(RELIST_OFFLINE, list.some((o) => o.id === id), { sessions: list.length }));
   }
-  if (a.secret) checks.push(...(await refreshChecks(d.kc.oauth, a.secret, a.kind, await d.owner(clientId))));
-  if (checks.length === 0) throw valueRequired(d.name, a, 'verification (no client to re-list and no token)');
-  return checks;
+  if (!a.secret) {
+    if (checks.length === 0) throw valueRequired(d.name, a, 'verification (no client to re-list and no token)');
+    return { checks, unavailable: [{ path: REFRESH_REPLAY, why: 'the offline token itself is not held: add it with `incident add-artifact … --kind offline-token --value-file <file>`' }] };
+  }
+  const r = await refreshChecks(d.kc.oauth, a.secret, a.kind, await d.owner(clientId));
+  return { checks: [...checks, ...r.checks], unavailable: r.unavailable };
 }
 
 /** A JWS compact serialization (header.payload.signature with a JSON header naming an alg). */
@@ -119,29 +122,29 @@ async function verifyJwt(d: VerifyDeps, a: ArtifactHandle, token: string): Promi
 }
 
 export async function verifyKeycloak(d: VerifyDeps, a: ArtifactHandle): Promise<VerifyObservation> {
-  let checks: VerifyCheck[];
+  let r: TokenChecks;
   switch (a.kind) {
     case 'idp-session':
-      checks = await verifySession(d, a);
+      r = { checks: await verifySession(d, a), unavailable: [] };
       break;
     case 'oauth-grant':
-      checks = await verifyConsent(d, a);
+      r = { checks: await verifyConsent(d, a), unavailable: [] };
       break;
     case 'offline-token':
-      checks = await verifyOffline(d, a);
+      r = await verifyOffline(d, a);
       break;
     case 'refresh-token':
       if (!a.secret) throw valueRequired(d.name, a, 'verification');
-      checks = await refreshChecks(d.kc.oauth, a.secret, a.kind, await d.owner(str(a.attributes.clientId)));
+      r = await refreshChecks(d.kc.oauth, a.secret, a.kind, await d.owner(str(a.attributes.clientId)));
       break;
     case 'access-token':
       if (!a.secret) throw valueRequired(d.name, a, 'verification');
-      checks = a.attributes.format === 'jwt' || (a.attributes.format === undefined && looksLikeJwt(a.secret))
-        ? await verifyJwt(d, a, a.secret)
+      r = a.attributes.format === 'jwt' || (a.attributes.format === undefined && looksLikeJwt(a.secret))
+        ? { checks: await verifyJwt(d, a, a.secret), unavailable: [] }
         : await accessChecks(d.kc.oauth, a.secret, true);
       break;
     default:
       throw new SeverError('ERR_INPUT_INVALID', `${d.name}: the keycloak connector does not handle ${a.kind}`, { details: { connector: d.name, kind: a.kind } });
   }
-  return { verdict: verdictOf(checks), checks };
+  return { verdict: verdictOf(r.checks), checks: r.checks, ...(r.unavailable.length ? { unavailable: r.unavailable } : {}) };
 }

@@ -1,4 +1,5 @@
 import type { ConnectorManifest } from '../contract.ts';
+import { relist, replay } from '../shared/strength.ts';
 
 export const LOCK_AND_RESET = 'ldap-modify:lock+reset-password';
 export const READ_BACK = 'ldap-read:entry';
@@ -15,7 +16,7 @@ export const ldapManifest: ConnectorManifest = {
       kind: 'directory-account',
       discover: 'search (uid={subject}) under the people base',
       revoke: { method: LOCK_AND_RESET, selective: true },
-      verify: [READ_BACK, BIND_OLD],
+      verify: [relist(READ_BACK), replay(BIND_OLD)],
       permissions: ['write access to pwdAccountLockedTime and userPassword of people entries (e.g. the rootdn or an ACL granting it)', 'read access to those attributes'],
       residue: [
         {

@@ -4,6 +4,7 @@
  * `sever incident add-artifact` (a leaked token found by a scanner, a token from logs).
  */
 import type { ArtifactCapability, ConnectorManifest } from '../contract.ts';
+import { replay, selfReport } from '../shared/strength.ts';
 
 import { INTROSPECTION, REFRESH_REPLAY, RFC7009, USERINFO } from '../shared/oauth/paths.ts';
 
@@ -20,7 +21,7 @@ const refresh = (kind: 'refresh-token' | 'offline-token'): ArtifactCapability =>
   kind,
   discover: NO_DISCOVERY,
   revoke: { method: RFC7009, selective: true },
-  verify: [INTROSPECTION, REFRESH_REPLAY],
+  verify: [selfReport(INTROSPECTION), replay(REFRESH_REPLAY)],
   permissions: PERMISSIONS,
   residue: [
     { what: 'access tokens already minted from this refresh token may stay valid until they expire (provider-dependent)', compensatingAction: 'add and revoke those access tokens, or wait out the access-token lifetime' },
@@ -40,7 +41,7 @@ export const oauthManifest: ConnectorManifest = {
       kind: 'access-token',
       discover: NO_DISCOVERY,
       revoke: { method: RFC7009, selective: true, fallback: 'self-contained (JWT) access tokens are refused with unsupported_token_type: await expiry' },
-      verify: [INTROSPECTION, USERINFO],
+      verify: [selfReport(INTROSPECTION), replay(USERINFO)],
       permissions: PERMISSIONS,
       residue: [
         { what: 'self-contained (JWT) access tokens cannot be revoked; resource servers accept them until exp', compensatingAction: 'await expiry (plan action await-expiry) or rotate the signing key' },

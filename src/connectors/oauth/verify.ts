@@ -15,8 +15,8 @@ export async function verifyToken(
 ): Promise<VerifyObservation> {
   if (!a.secret) throw valueRequired(name, a, 'verification');
   const clientId = typeof a.attributes.clientId === 'string' ? a.attributes.clientId : undefined;
-  const checks = a.kind === 'access-token'
+  const { checks, unavailable } = a.kind === 'access-token'
     ? await accessChecks(client, a.secret, await client.hasEndpoint('userinfo'))
     : await refreshChecks(client, a.secret, a.kind, await owner(clientId));
-  return { verdict: verdictOf(checks), checks };
+  return { verdict: verdictOf(checks), checks, ...(unavailable.length ? { unavailable } : {}) };
 }

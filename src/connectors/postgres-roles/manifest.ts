@@ -1,4 +1,5 @@
 import type { ConnectorManifest } from '../contract.ts';
+import { relist, replay } from '../shared/strength.ts';
 
 export const DISABLE_ROLE = 'sql:ALTER ROLE … NOLOGIN PASSWORD NULL';
 export const TERMINATE = 'sql:pg_terminate_backend(pid)';
@@ -20,7 +21,7 @@ export const postgresRolesManifest: ConnectorManifest = {
       discover: 'pg_roles: the role, rolcanlogin, rolvaliduntil',
       revoke: { method: DISABLE_ROLE, selective: true },
       rotate: { method: ROTATE, adoption: ADOPTION },
-      verify: [READ_ROLE, LOGIN_OLD, READ_ACTIVITY],
+      verify: [relist(READ_ROLE), replay(LOGIN_OLD), relist(READ_ACTIVITY)],
       permissions: [
         'CREATEROLE (or superuser) to alter the role, and to create the rotated role as a member of it',
         'pg_read_all_stats or superuser to see other roles\' backends',
@@ -43,7 +44,7 @@ export const postgresRolesManifest: ConnectorManifest = {
       kind: 'app-session',
       discover: 'pg_stat_activity: backends of the role (pid, backend_start, application_name, client_addr)',
       revoke: { method: TERMINATE, selective: true },
-      verify: [READ_ACTIVITY],
+      verify: [relist(READ_ACTIVITY)],
       permissions: ['pg_signal_backend or superuser to terminate other roles\' backends'],
       residue: [
         {

@@ -1,4 +1,5 @@
 import type { ConnectorManifest } from '../contract.ts';
+import { relist, replay } from '../shared/strength.ts';
 
 export const DEL = 'redis:DEL (+ index SREM)';
 export const EXISTS = 'redis:EXISTS read-back';
@@ -15,7 +16,7 @@ export const redisSessionsManifest: ConnectorManifest = {
       kind: 'app-session',
       discover: 'SMEMBERS {prefix}user_sessions:{user} + SCAN {prefix}sess:* (session JSON .user)',
       revoke: { method: DEL, selective: true },
-      verify: [EXISTS, REPLAY],
+      verify: [relist(EXISTS), replay(REPLAY)],
       permissions: ['Redis: GET, SCAN, SMEMBERS, DEL, SREM, EXISTS on the app\'s key prefix', 'the app\'s cookie secret (by reference) to replay a session cookie'],
       residue: [
         {
@@ -33,7 +34,7 @@ export const redisSessionsManifest: ConnectorManifest = {
       kind: 'trusted-browser',
       discover: 'SMEMBERS {prefix}user_remember:{user} + SCAN {prefix}remember:* (value = user)',
       revoke: { method: DEL, selective: true },
-      verify: [EXISTS, REPLAY],
+      verify: [relist(EXISTS), replay(REPLAY)],
       permissions: ['Redis: as above on {prefix}remember:*'],
       residue: [
         {

@@ -3,6 +3,7 @@
  * survives a KRL revocation.
  */
 import type { ConnectorManifest } from '../contract.ts';
+import { relist, replay } from '../shared/strength.ts';
 
 export const KRL_ADD = 'krl:ssh-keygen -k -u (serial, key id, key) into every host\'s RevokedKeys file, atomically';
 export const KRL_QUERY = 'krl:ssh-keygen -Q against each host\'s RevokedKeys file';
@@ -27,7 +28,7 @@ export const sshCaManifest: ConnectorManifest = {
       kind: 'ssh-certificate',
       discover: 'the CA\'s issuance log (JSON lines: serial, key id, subject, principals, validity, key fingerprint, certificate path), less certificates expired or already revoked on every host',
       revoke: { method: KRL_ADD, selective: true },
-      verify: [KRL_QUERY, LOGIN, SESSIONS],
+      verify: [relist(KRL_QUERY), replay(LOGIN), relist(SESSIONS)],
       permissions: [
         'read the CA issuance log, the CA public key and the issued certificates (never the CA private key)',
         'write each host\'s RevokedKeys file and create files in its folder (the checked copy and a lock file are renamed or removed there)',

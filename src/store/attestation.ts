@@ -1,0 +1,49 @@
+/**
+ * What the closure gate needs to bind attestations to deeds and to the ledger: the people whose
+ * runs changed provider state, the last entry that changed what a sign-off attests to, and the
+ * last reopen. One statement each, on both drivers.
+ */
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from './types.ts';
+
+const rowsOf = <T>(res: unknown): T[] => (Array.isArray(res) ? res : (res as { rows: T[] }).rows) as T[];
+
+/**
+ * Ledger entry types that change nothing a sign-off attests to: attestations themselves and the
+ * refusals of the gate. Everything else (inventory, plan, revocations, verdicts, exceptions,
+ * alerts, reopen) is material; `incident.state-changed` is material unless it only moves the
+ * incident to `awaiting-signoff` (derived from what is already recorded).
+ */
+export const NON_MATERIAL_TYPES = ['signoff.recorded', 'signoff.refused', 'close.refused', 'exception.refused'] as const;
+
+/** The seq of the last material ledger entry of the incident (-1 when there is none). */
+export async function lastMaterialSeq(db: DbOrTx, incidentId: string): Promise<number> {
+  const res = await db.execute(sql`select coalesce(max(seq), -1)::int as seq from ledger_entries
+    where incident_id = ${incidentId}
+      and type not in (${sql.join(NON_MATERIAL_TYPES.map((t) => sql`${t}`), sql`, `)})
+      and not (type = 'incident.state-changed' and entry->'payload'->>'to' = 'awaiting-signoff')`);
+  return rowsOf<{ seq: number }>(res)[0]?.seq ?? -1;
+}
+
+/** The seq of the last `incident.reopened` entry (-1 when never reopened). */
+export async function lastReopenSeq(db: DbOrTx, incidentId: string): Promise<number> {
+  const res = await db.execute(sql`select coalesce(max(seq), -1)::int as seq from ledger_entries where incident_id = ${incidentId} and type = 'incident.reopened'`);
+  return rowsOf<{ seq: number }>(res)[0]?.seq ?? -1;
+}
+
+/**
+ * The executors by deeds: the actors of steps whose provider call changed state. A revocation the
+ * provider acknowledged as done (`revoked`) or queued (`accepted`), a rotation that issued a new
+ * credential (`rotated`); an `already_…` answer counts only when it follows the same step's own
+ * earlier call that a crash cut off (`afterOwnCall`). A run that changed nothing adds nobody.
+ */
+export async function executorsOf(db: DbOrTx, incidentId: string): Promise<string[]> {
+  const res = await db.execute(sql`select distinct actor from steps
+    where incident_id = ${incidentId} and type = 'revoke' and ack is not null and (
+      ack->'revoke'->>'status' in ('revoked', 'accepted')
+      or (ack->'revoke'->>'status' = 'already_revoked' and (ack->'revoke'->>'afterOwnCall')::boolean)
+      or ack->'rotate'->>'status' = 'rotated'
+      or (ack->'rotate'->>'status' = 'already_rotated' and (ack->'rotate'->>'afterOwnCall')::boolean)
+    ) order by actor`);
+  return rowsOf<{ actor: string }>(res).map((r) => r.actor);
+}
