@@ -14,6 +14,7 @@ import { resolveSecretRef } from '../config/secret-ref.ts';
 import type { Signer } from '../ledger/index.ts';
 import type { Connection } from '../store/types.ts';
 import { addArtifact, type AddArtifactInput } from './add-artifact.ts';
+import { amendArtifact, type AmendArtifactInput } from './amend-artifact.ts';
 import { checkManifest } from './check-manifest.ts';
 import { createKeepAliveFetch } from './keepalive-fetch.ts';
 import { close } from './close.ts';
@@ -103,8 +104,11 @@ export function createEngine(o: EngineOptions) {
     ledger: createLedgerWriter(o.signer, o.clock), secrets: o.secrets, log, tuning, runner, budgets: new Map(),
   };
   let recovered: Promise<number> | undefined;
-  /** After a crash of the previous holder of an embedded store, put its orphaned jobs back to work. */
-  const resume = () => (recovered ??= o.conn.recoveredStaleLock ? runner.recoverOrphans() : Promise.resolve(0));
+  /**
+   * Starts the job runner with this engine's queue options and, after a crash of the previous
+   * holder of an embedded store, reclaims its jobs at once (its lock proves it dead).
+   */
+  const resume = () => (recovered ??= runner.start(tuning.jobs).then(() => (o.conn.recoveredStaleLock ? runner.recoverOrphans() : 0)));
 
   return {
     context: ctx,
@@ -142,6 +146,11 @@ export function createEngine(o: EngineOptions) {
     addArtifact: async (id: string, input: AddArtifactInput) => {
       requireActor(ctx.runbook, input.actor, 'add-artifact');
       return addArtifact(ctx, id, input);
+    },
+    /** Gives an artifact what a stronger verification path needs (an attribute, its value); then run verify. */
+    amendArtifact: async (id: string, input: AmendArtifactInput) => {
+      requireActor(ctx.runbook, input.actor, 'add-artifact');
+      return amendArtifact(ctx, id, input);
     },
     exportEvidence: (id: string) => exportEvidence(ctx, id),
     /** Works on every incident's pending steps until `stop()`: more workers on PostgreSQL is scale-out. */

@@ -13,7 +13,10 @@ export async function exportEvidence(ctx: EngineContext, incidentId: string): Pr
     subject: view.subject,
     openedAt: view.openedAt,
     closedAt: view.closedAt,
-    artifacts: view.artifacts.map((a) => ({ id: a.id, kind: a.kind, connector: a.connector, status: a.status, label: a.label, tier: a.tier, valueHash: a.valueHash })),
+    artifacts: view.artifacts.map((a) => ({
+      id: a.id, kind: a.kind, connector: a.connector, status: a.status, label: a.label, tier: a.tier, valueHash: a.valueHash,
+      ...(a.proof ? { proof: { strength: a.proof.strength, required: a.proof.required, paths: a.proof.paths.map((p) => `${p.path} (${p.strength}): ${p.result}`) } } : {}),
+    })),
     signoffs: view.signoffs,
     exceptions: view.exceptions,
     executors: view.executors,

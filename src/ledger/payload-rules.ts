@@ -55,11 +55,12 @@ export function introducedArtifactIds(payload: Record<string, unknown>): string[
   return list.flatMap((a: unknown) => (typeof a === 'object' && a !== null && typeof (a as { artifactId?: unknown }).artifactId === 'string' ? [(a as { artifactId: string }).artifactId] : []));
 }
 
-/** The `{artifactId, verdict}` pairs of an `artifact.verdict` payload, single or batched. */
-export function verdictsOf(payload: Record<string, unknown>): Array<{ artifactId: string; verdict: string }> {
-  const one = (v: unknown) =>
-    typeof v === 'object' && v !== null && typeof (v as { artifactId?: unknown }).artifactId === 'string'
-      ? [{ artifactId: (v as { artifactId: string }).artifactId, verdict: String((v as { verdict?: unknown }).verdict) }]
-      : [];
+/** The `{artifactId, verdict, strength}` of an `artifact.verdict` payload, single or batched (`strength` null when not recorded). */
+export function verdictsOf(payload: Record<string, unknown>): Array<{ artifactId: string; verdict: string; strength: string | null }> {
+  const one = (v: unknown) => {
+    if (typeof v !== 'object' || v === null || typeof (v as { artifactId?: unknown }).artifactId !== 'string') return [];
+    const o = v as { artifactId: string; verdict?: unknown; strength?: unknown };
+    return [{ artifactId: o.artifactId, verdict: String(o.verdict), strength: typeof o.strength === 'string' ? o.strength : null }];
+  };
   return Array.isArray(payload.verdicts) ? payload.verdicts.flatMap(one) : one(payload);
 }

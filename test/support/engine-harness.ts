@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { randomIds, type Clock } from '../../src/core/clock.ts';
 import { DEFAULT_POLICY, type Policy } from '../../src/core/policy.ts';
-import { parseRunbook } from '../../src/core/runbook.ts';
+import { parseRunbook, type Runbook } from '../../src/core/runbook.ts';
 import { createEngine, type Engine } from '../../src/engine/create-engine.ts';
 import { secretBoxFromKey } from '../../src/engine/secret-box.ts';
 import { loadOrCreateKeyFile } from '../../src/ledger/index.ts';
@@ -28,12 +28,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(driver: 'pglite' | 'postgres', connectors: Connector[], clock: Clock, tuning: Partial<EngineTuning> = {}, policy: Policy = DEFAULT_POLICY): Promise<Harness> {
+export async function startHarness(driver: 'pglite' | 'postgres', connectors: Connector[], clock: Clock, tuning: Partial<EngineTuning> = {}, policy: Policy = DEFAULT_POLICY, runbook: Runbook = TEST_RUNBOOK): Promise<Harness> {
   const tdb = await createTestDatabase(driver);
   const conn = await openStore({ dataDir: tdb.dataDir, ...(tdb.databaseUrl ? { databaseUrl: tdb.databaseUrl } : {}) });
   const signer = await loadOrCreateKeyFile(join(tdb.dataDir, 'ledger.jwk'));
   const engine = createEngine({
-    conn, connectors, policy, runbook: TEST_RUNBOOK, clock, ids: randomIds((n) => randomBytes(n)), signer,
+    conn, connectors, policy, runbook, clock, ids: randomIds((n) => randomBytes(n)), signer,
     secrets: secretBoxFromKey(randomBytes(32)), tuning: { retry: { baseMs: 10, factor: 2, maxMs: 100, maxAttempts: 6 }, ...tuning },
   });
   return {

@@ -15,6 +15,6 @@ export async function verifyAgentGrant(c: AgentGrantsClient, a: ArtifactHandle, 
   const consents = (await c.consents(String(a.attributes.userId))) ?? [];
   const still = consents.some((x) => x.clientId === String(a.attributes.agent));
   checks.push({ path: RELIST, result: still ? 'live' : 'dead', observed: { consentPresent: still } });
-  const unavailable = a.secret !== undefined ? [] : [{ path: TOOL_REPLAY, why: "the agent's access token is not held, so it cannot be replayed: add it with `incident add-artifact <incident> --connector <instance> --kind delegated-tool-grant --ref <id> --value-file <file>` (the same artifact gains its value)" }];
+  const unavailable = a.secret !== undefined ? [] : [{ path: TOOL_REPLAY, why: "the agent's access token is not held, so it cannot be replayed: give it to the artifact with `incident amend <incident> --artifact <artifactId> --value-file <file>`" }];
   return { verdict: checks.some((x) => x.result === 'live') ? 'live' : 'dead', checks, ...(unavailable.length ? { unavailable } : {}) };
 }

@@ -15,7 +15,7 @@ export async function verifyKerberos(k: KerberosClient, a: ArtifactHandle, now: 
       const works = await k.kinitWorks(a.externalId, a.secret);
       checks.push({ path: KINIT_OLD, result: works ? 'live' : 'dead', observed: { kinit: works ? 'issued' : 'refused' } });
     } else {
-      unavailable.push({ path: KINIT_OLD, why: 'the compromised password is not held, so kinit cannot try it: add it with `incident add-artifact <incident> --connector <instance> --kind directory-account --ref <principal> --value-file <file>`' });
+      unavailable.push({ path: KINIT_OLD, why: 'the compromised password is not held, so kinit cannot try it: give it to the artifact with `incident amend <incident> --artifact <artifactId> --value-file <file>`' });
     }
   } else {
     // A ticket dies at its end time, or when the realm's krbtgt keys change under it. Before its end

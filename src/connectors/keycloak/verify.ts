@@ -83,7 +83,7 @@ async function verifyOffline(d: VerifyDeps, a: ArtifactHandle): Promise<TokenChe
   }
   if (!a.secret) {
     if (checks.length === 0) throw valueRequired(d.name, a, 'verification (no client to re-list and no token)');
-    return { checks, unavailable: [{ path: REFRESH_REPLAY, why: 'the offline token itself is not held: add it with `incident add-artifact … --kind offline-token --value-file <file>`' }] };
+    return { checks, unavailable: [{ path: REFRESH_REPLAY, why: 'the offline token itself is not held: give it to the artifact with `incident amend <incident> --artifact <artifactId> --value-file <file>`' }] };
   }
   const r = await refreshChecks(d.kc.oauth, a.secret, a.kind, await d.owner(clientId));
   return { checks: [...checks, ...r.checks], unavailable: r.unavailable };

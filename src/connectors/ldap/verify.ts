@@ -17,7 +17,7 @@ export async function verifyLdap(client: LdapClient, a: ArtifactHandle): Promise
     observed: { present: !!e, locked: e?.locked ?? null, passwordChanged: e ? reset : null },
   }];
   if (a.secret === undefined) {
-    return { verdict: checks.some((c) => c.result === 'live') ? 'live' : 'dead', checks, unavailable: [{ path: BIND_OLD, why: 'the compromised password is not held, so it cannot be replayed: add it with `incident add-artifact <incident> --connector <instance> --kind directory-account --ref <id> --value-file <file>` (the same artifact gains its value)' }] };
+    return { verdict: checks.some((c) => c.result === 'live') ? 'live' : 'dead', checks, unavailable: [{ path: BIND_OLD, why: 'the compromised password is not held, so it cannot be replayed: give it to the artifact with `incident amend <incident> --artifact <artifactId> --value-file <file>`' }] };
   }
   const ok = await client.canBind(a.externalId, a.secret);
   checks.push({ path: BIND_OLD, result: ok ? 'live' : 'dead', observed: { bind: ok ? 'accepted' : 'invalidCredentials' } });

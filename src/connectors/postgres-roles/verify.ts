@@ -14,7 +14,7 @@ export async function verifyRole(c: PgRolesClient, a: ArtifactHandle): Promise<V
       const ok = await c.canLogin(role, a.secret);
       checks.push({ path: LOGIN_OLD, result: ok ? 'live' : 'dead', observed: { login: ok ? 'accepted' : 'refused' } });
     } else {
-      unavailable.push({ path: LOGIN_OLD, why: 'the leaked password is not held, so it cannot be replayed: add it with `incident add-artifact <incident> --connector <instance> --kind service-account-binding --ref <id> --value-file <file>` (the same artifact gains its value)' });
+      unavailable.push({ path: LOGIN_OLD, why: 'the leaked password is not held, so it cannot be replayed: give it to the artifact with `incident amend <incident> --artifact <artifactId> --value-file <file>`' });
     }
     const left = await c.backends(role);
     checks.push({ path: READ_ACTIVITY, result: left.length ? 'live' : 'dead', observed: { backendsOfRole: left.length } });

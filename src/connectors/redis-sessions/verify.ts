@@ -20,6 +20,6 @@ export async function verifySession(c: RedisSessionsClient, a: ArtifactHandle): 
     const status = await c.replay(cookie);
     checks.push({ path: REPLAY, result: status === 401 || status === 403 ? 'dead' : 'live', observed: { status } });
   }
-  const unavailable = cookie ? [] : [{ path: REPLAY, why: 'the remember-me token is not held, so it cannot be replayed: add it with `incident add-artifact <incident> --connector <instance> --kind trusted-browser --ref <id> --value-file <file>` (the same artifact gains its value)' }];
+  const unavailable = cookie ? [] : [{ path: REPLAY, why: 'the remember-me token is not held, so it cannot be replayed: give it to the artifact with `incident amend <incident> --artifact <artifactId> --value-file <file>`' }];
   return { verdict: checks.some((x) => x.result === 'live') ? 'live' : 'dead', checks, ...(unavailable.length ? { unavailable } : {}) };
 }

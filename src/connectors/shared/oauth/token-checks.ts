@@ -21,7 +21,7 @@ export async function introspectionCheck(client: OAuthClient, token: string, kin
 }
 
 /** Why a refresh replay could not run: the owning client (and so its credentials) is unknown. */
-export const NO_OWNER = "the owning client is unknown or Sever holds no secret for it, and a replay as another client proves nothing: add the token again with `incident add-artifact … --attribute clientId=<client>` and give that client's secret in the connector's settings.clientSecrets";
+export const NO_OWNER = "the owning client is unknown or Sever holds no secret for it, and a replay as another client proves nothing: name it with `incident amend <incident> --artifact <artifactId> --attribute clientId=<client>` and give that client's secret in the connector's settings.clientSecrets";
 
 /** Why userinfo could not run for an access token. */
 export const NO_USERINFO = 'no userinfo endpoint is known to call with the token: set settings.userinfoEndpoint, or an issuer whose discovery document lists one';
