@@ -6,7 +6,8 @@
  *
  * Checked: the manifest is complete and consistent (the engine's boot check plus more); discover
  * is repeatable; for every revocable kind, verify says `live` before revoke and `dead` after it,
- * through paths the manifest lists and none equal to the revoke method; revoke is idempotent (the
+ * through paths the manifest lists and none equal to the revoke method, and strongly enough for the
+ * default policy (or naming the stronger path it could not run); revoke is idempotent (the
  * second call answers `already_revoked`); a non-revocable artifact throws ERR_NOT_REVOCABLE; an
  * unreachable provider and bad credentials give catalogued SeverErrors with the right
  * `retryable`.
@@ -17,7 +18,8 @@ import type { Connector, RevokeOutcome, SubjectRef, VerifyObservation } from '..
 import { ERROR_CATALOGUE, isSeverError, type ErrorCode } from '../../src/core/errors.ts';
 import { ARTIFACT_KINDS, type ArtifactHandle, type DiscoveredArtifact } from '../../src/core/model.ts';
 import { checkManifest } from '../../src/engine/check-manifest.ts';
-import { PROOF_STRENGTHS } from '../../src/core/proof.ts';
+import { gradeProof, PROOF_STRENGTHS } from '../../src/core/proof.ts';
+import { DEFAULT_POLICY, requiredProof } from '../../src/core/policy.ts';
 
 export const CONFORMANCE_TESTS = [
   'manifest is valid',
@@ -149,6 +151,33 @@ function assertIndependent(c: Connector, a: ArtifactHandle, out: RevokeOutcome, 
   }
 }
 
+/**
+ * Graded proof: the death the connector reports reaches the strength the default policy requires
+ * for the kind, or the connector names, among `unavailable`, a declared path that strong with what
+ * it needs (so the engine marks it `unproven` and the gate can say what would prove it). Every
+ * unavailable path is one the manifest declares.
+ */
+function assertGraded(c: Connector, name: string, a: ArtifactHandle, obs: VerifyObservation): void {
+  const cap = c.manifest.artifacts.find((x) => x.kind === a.kind)!;
+  const strengthOf = (path: string) => cap.verify.find((v) => v.path === path)?.strength;
+  for (const u of obs.unavailable ?? []) {
+    assert.ok(strengthOf(u.path), `${a.kind}: unavailable path ${u.path} is declared in the manifest`);
+    assert.ok(u.why.trim().length > 10, `${a.kind}: unavailable path ${u.path} says what it needs`);
+    if (a.secret) assert.ok(!u.why.includes(a.secret), `${a.kind}: the reason is secret-free`);
+  }
+  const required = requiredProof(DEFAULT_POLICY, { artifact: { kind: a.kind, connector: name, attributes: a.attributes }, subjectType: 'human' }).requires;
+  const grade = gradeProof(
+    obs.checks.map((x) => ({ path: x.path, strength: strengthOf(x.path) ?? 'self-report', result: x.result })),
+    required,
+    (obs.unavailable ?? []).map((u) => ({ ...u, strength: strengthOf(u.path) ?? 'self-report' })),
+  );
+  if (grade.verdict === 'unproven') {
+    assert.ok((grade.wanting ?? []).length > 0, `${a.kind}: dead only by ${grade.strength} while the default policy requires ${required}, and no stronger path is named as unavailable with what it needs`);
+  } else {
+    assert.ok(grade.verdict === 'dead' || grade.verdict === 'expired', `${a.kind}: graded ${grade.verdict}`);
+  }
+}
+
 /** Artifacts by kind, revocable ones only, first of each kind. */
 function revocableByKind(list: ArtifactHandle[]): Map<string, ArtifactHandle> {
   const out = new Map<string, ArtifactHandle>();
@@ -212,6 +241,7 @@ export function runConnectorConformance(o: ConformanceOptions): void {
         assert.equal(after.verdict, 'dead', `${a.kind} is dead after revoke: ${JSON.stringify(after.checks)}`);
         assertIndependent(f.connector, a, out, after);
         assertIndependent(f.connector, a, out, before);
+        assertGraded(f.connector, o.name, a, after);
       }),
     );
 
