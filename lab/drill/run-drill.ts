@@ -90,17 +90,32 @@ export function drillConfig(lab: LabIdp, secretsDir: string, peers: DrillPeers =
 const billingUrlFile = (dir: string) => join(dir, 'billing-database-url');
 
 /** One incident through the whole flow; the refusal of a close before sign-off is shown once. */
-async function containIncident(engine: Engine, say: (s: string) => void, o: { type: 'human' | 'service-account'; handle: string; identifiers: Record<string, string>; reason: string; showRefusal: boolean }) {
+async function containIncident(
+  engine: Engine, say: (s: string) => void,
+  o: { type: 'human' | 'service-account'; handle: string; identifiers: Record<string, string>; reason: string; showRefusal: boolean; leaked?: { kind: string; value: string; where: string } },
+) {
   const id = await engine.openIncident({ subject: { type: o.type, handle: o.handle, identifiers: o.identifiers }, reason: o.reason, actor: 'ida' });
   say(`\n— incident ${id}: ${o.type} ${o.handle}`);
   const d = await engine.discover(id, 'ida');
   say(`  discovered ${d.total} live artifacts: ${Object.entries(d.connectors).filter(([, c]) => c.found).map(([n, c]) => `${n} ${c.found}`).join(', ')}`);
   for (const [n, c] of Object.entries(d.connectors)) if (c.error) throw new SeverError('ERR_DRILL_FAILED', `discovery failed at ${n}: ${c.error.code} ${c.error.message}`);
+  if (o.leaked) {
+    // What leaked is known to the responder: given to the artifact, it lets verification replay it (the policy requires replay).
+    const target = (await engine.show(id)).artifacts.find((a) => a.kind === o.leaked!.kind);
+    if (!target) throw new SeverError('ERR_DRILL_FAILED', `discovery found no ${o.leaked.kind} to give the leaked value to`);
+    await engine.amendArtifact(id, { artifactId: target.id, value: o.leaked.value, actor: 'ida' });
+    say(`  the leaked value (${o.leaked.where}) given to ${target.id}, so its death can be proved by replaying it`);
+  }
   const p = await engine.plan(id, 'ida');
   say(`  planned: ${JSON.stringify(p.summary.byAction)}; residual exposure: ${p.residualExposure.map((r) => `${r.artifactId} until ${r.until}`).join(', ') || 'none'}`);
   say('  containing (revoke, then prove dead through an independent path)…');
   const s = await engine.contain(id, 'eddie', (x) => say(`    ${Object.entries(x.byStatus).map(([k, v]) => `${v} ${k}`).join(', ')}`));
   say(`  contained: ${JSON.stringify(s.byStatus)}`);
+  say('  proof of each artifact (strength reached / required by the policy, through which paths):');
+  for (const a of (await engine.show(id)).artifacts) {
+    const via = a.proof?.paths.filter((p) => p.result !== 'live').map((p) => `${p.path} (${p.strength})`).join(', ') || 'no path';
+    say(`    ${a.id}  ${a.kind.padEnd(24)} ${a.status.padEnd(16)} ${a.proof?.strength ?? '-'} / ${a.proof?.required ?? '-'}  via ${via}`);
+  }
   if (o.showRefusal) {
     say('  the IR lead tries to close before the runbook sign-offs:');
     try {
@@ -192,7 +207,7 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
       });
       const service = await containIncident(engine, say, {
         type: 'service-account', handle: 'svc_billing', reason: 'drill: the billing password leaked in a repository', showRefusal: false,
-        identifiers: { 'postgres-roles:lab': 'svc_billing' },
+        identifiers: { 'postgres-roles:lab': 'svc_billing' }, leaked: { kind: 'service-account-binding', value: 'billing-old-pw', where: 'the password found in the repository' },
       });
       const paths: string[] = [];
       for (const id of [person, service]) {

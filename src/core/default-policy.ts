@@ -25,6 +25,12 @@ export const DEFAULT_PROOF: ProofPolicy = {
       reason: 'An ended database connection cannot be presented again; pg_stat_activity shows it gone (the login behind it is proved dead by replaying its password).',
     },
     {
+      id: 'hashed-remember-me',
+      match: { connector: 'redis-sessions:*', kind: 'trusted-browser' },
+      requires: 'relist',
+      reason: "The app keeps only a hash of each remember-me token, so Sever never sees one to present; the app signs a browser in only through that key, and reading it back gone is the app's own state, not its opinion.",
+    },
+    {
       id: 'replayable-credentials',
       match: {
         kind: ['refresh-token', 'offline-token', 'access-token', 'api-key', 'app-session', 'trusted-browser', 'ssh-certificate', 'directory-account', 'delegated-tool-grant', 'service-account-binding'],

@@ -47,7 +47,8 @@ export function gradeObservation(ctx: EngineContext, art: ArtifactRow, obs: Veri
   return gradeProof(
     obs.checks.map((c) => ({ path: c.path, strength: strengthOf(c.path), result: c.result })),
     requiredOf(art),
-    (obs.unavailable ?? []).map((u) => ({ path: u.path, strength: strengthOf(u.path), why: u.why })),
+    // Connectors do not know Sever's ids: fill them into the commands they suggest.
+    (obs.unavailable ?? []).map((u) => ({ path: u.path, strength: strengthOf(u.path), why: u.why.replaceAll('<incident>', art.incidentId).replaceAll('<artifactId>', art.id) })),
     obs.verdict === 'live',
   );
 }
