@@ -91,7 +91,9 @@ describe('oauth connector against the lab IdP', () => {
       settings: { issuer: undefined, revocationEndpoint: lab.endpoints.revocation, introspectionEndpoint: lab.endpoints.introspection },
     });
     const at = added('access-token', login.accessToken);
-    assert.deepEqual((await explicit.verify(at)).checks.map((c) => c.path), ['rfc7662-introspection']);
+    const bare = await explicit.verify(at);
+    assert.deepEqual(bare.checks.map((c) => c.path), ['rfc7662-introspection']);
+    assert.deepEqual(bare.unavailable?.map((u) => u.path), ['userinfo'], 'without userinfo the replay path is named as unavailable');
     assert.deepEqual((await oauth.verify(at)).checks.map((c) => c.path), ['rfc7662-introspection', 'userinfo'], 'discovery found userinfo');
     assert.equal((await explicit.revoke(at)).status, 'revoked');
     const obs = await oauth.verify(at);
@@ -110,6 +112,8 @@ describe('oauth connector against the lab IdP', () => {
     const obs = await oauth.verify(unknownOwner);
     assert.equal(obs.verdict, 'dead');
     assert.deepEqual(obs.checks.map((c) => c.path), ['rfc7662-introspection']);
+    assert.deepEqual(obs.unavailable?.map((u) => u.path), ['refresh-replay'], 'the stronger path it could not run is named');
+    assert.match(obs.unavailable?.[0]?.why ?? '', /--attribute clientId=<client>/);
     assert.equal(lab.faults.calls.token, calls, 'the token endpoint was never called');
 
     const own = await lab.mint({ user: 'carol', clientId: 'app', offline: true });
