@@ -238,7 +238,7 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
       servers: { idp: 'oidc-provider 9.13.3', ssh: sshdVersion, sessions: 'express-session + connect-redis on Redis 127.0.0.1:6379', database: 'PostgreSQL 15 (private, scram)' },
     }, () =>
       `\n${result.views.map(renderIncident).join('\n\n')}\n\ndrill ${failed.length ? 'FAILED' : 'passed'}: ${checks.length - failed.length}/${checks.length} outside checks; incidents ${result.ids.join(', ')} are in ${globals.dataDir}\n` +
-      `try: npm run -s sever -- incident list   |   npm run -s sever -- evidence verify ${result.paths[0]}`);
+      `try: npm run -s sever -- incident list   |   npm run -s sever -- evidence verify ${result.paths[0]} --key-id ${JSON.parse(process.getBuiltinModule('node:fs').readFileSync(result.paths[0]!, 'utf8')).publicKeys[0].kid}`);
     if (failed.length) throw new SeverError('ERR_DRILL_FAILED', `${failed.length} artifact(s) still work after containment: ${failed.map((f) => f.name).join(', ')}`);
   } finally {
     for (const c of workload) await c.end().catch(() => undefined);

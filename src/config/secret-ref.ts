@@ -26,7 +26,8 @@ export async function resolveSecretRef(ref: string, env: NodeJS.ProcessEnv = pro
       });
     }
   }
-  throw new SeverError('ERR_SECRET_UNRESOLVED', `credential reference must be env:NAME or file:/path, got ${JSON.stringify(ref.slice(0, 20))}`, {
+  // Not a reference: most likely the secret itself, so not a character of it is shown.
+  throw new SeverError('ERR_SECRET_UNRESOLVED', 'a credential reference must be env:NAME or file:/path; the value given is not one (and is not shown)', {
     details: {},
   });
 }

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startLabIdp, type LabIdp } from '../../lab/idp/start.ts';
-import { drillConfig } from '../../lab/drill/run-drill.ts';
+import { DRILL_RUNBOOK as RUNBOOK, drillConfig } from '../../lab/drill/run-drill.ts';
 import { cli } from '../support/cli.ts';
 import { tempDir } from '../support/databases.ts';
 
@@ -42,11 +42,11 @@ describe('sever CLI', () => {
 
   it('rejects an unknown connector kind and a bad connector name', async () => {
     const bad = join(dir, 'bad2.yaml');
-    writeFileSync(bad, stringify({ version: 1, connectors: { 'vault:x': { settings: {} } }, runbook: { version: 1, roles: {} } }));
+    writeFileSync(bad, stringify({ version: 1, connectors: { 'vault:x': { settings: {} } }, runbook: RUNBOOK }));
     const r = await cli(['--config', bad, '--data-dir', join(dir, 'd4'), 'incident', 'list']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /ERR_CONNECTOR_UNKNOWN: connectors\.vault:x: unknown connector kind vault/);
-    writeFileSync(bad, stringify({ version: 1, connectors: { keycloak: { settings: {} } }, runbook: { version: 1, roles: {} } }));
+    writeFileSync(bad, stringify({ version: 1, connectors: { keycloak: { settings: {} } }, runbook: RUNBOOK }));
     const r2 = await cli(['--config', bad, '--data-dir', join(dir, 'd4'), 'incident', 'list']);
     assert.equal(r2.code, 2);
     assert.match(r2.stderr, /kind:instance/);
@@ -59,7 +59,7 @@ describe('sever CLI', () => {
     const i = await cli([...g, 'incident', 'open', '--subject', 'alice', '--id', 'keycloak:lab']);
     assert.equal(i.code, 2);
     assert.match(i.stderr, /--id keycloak:lab: expected connector=identifier/);
-    const u = await cli([...g, 'incident', 'open', '--subject', 'alice', '--id', 'okta:prod=alice']);
+    const u = await cli([...g, 'incident', 'open', '--subject', 'alice', '--id', 'okta:prod=alice', '--as', 'ida']);
     assert.equal(u.code, 2);
     assert.match(u.stderr, /ERR_CONNECTOR_UNKNOWN: subject identifier for okta:prod/);
     const m = await cli([...g, 'incident', 'open']);
@@ -79,7 +79,7 @@ describe('sever CLI', () => {
     const none = await cli([...g, 'incident', 'add-artifact', id, '--connector', 'keycloak:lab', '--kind', 'refresh-token']);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /exactly one of --value-file or --ref/);
-    const kind = await cli([...g, 'incident', 'add-artifact', id, '--connector', 'keycloak:lab', '--kind', 'ssh-certificate', '--value-file', leak]);
+    const kind = await cli([...g, 'incident', 'add-artifact', id, '--connector', 'keycloak:lab', '--kind', 'ssh-certificate', '--value-file', leak, '--as', 'ida']);
     assert.equal(kind.code, 2);
     assert.match(kind.stderr, /connector keycloak:lab handles/);
     const missing = await cli([...g, 'incident', 'add-artifact', id, '--connector', 'keycloak:lab', '--kind', 'refresh-token', '--value-file', join(dir, 'nope')]);
@@ -92,7 +92,7 @@ describe('sever CLI', () => {
     assert.equal(twice.code, 2);
     assert.match(twice.stderr, /--attribute clientId: given twice/);
     // The owning client lets verification replay the leaked refresh token as that client.
-    const added = await cli([...g, '--json', 'incident', 'add-artifact', id, '--connector', 'keycloak:lab', '--kind', 'refresh-token', '--value-file', leak, '--label', 'found by the secret scanner', '--attribute', 'clientId=app']);
+    const added = await cli([...g, '--json', 'incident', 'add-artifact', id, '--connector', 'keycloak:lab', '--kind', 'refresh-token', '--value-file', leak, '--label', 'found by the secret scanner', '--attribute', 'clientId=app', '--as', 'ida']);
     assert.equal(added.code, 0, added.stderr);
     const contained = await cli([...g, '--json', 'incident', 'contain', id, '--as', 'eddie']);
     assert.equal(contained.code, 0, contained.stderr);
@@ -112,12 +112,12 @@ describe('sever CLI', () => {
   it('refuses to close without sign-offs, listing each, with exit 1', async () => {
     const opened = await cli([...g, '--json', 'incident', 'open', '--subject', 'nobody', '--as', 'ida']);
     const id = opened.json().id;
-    await cli([...g, 'incident', 'discover', id]);
-    await cli([...g, 'incident', 'plan', id]);
-    const badTier = await cli([...g, 'incident', 'contain', id, '--as', 'irene', '--tier', 'urgent']);
+    await cli([...g, 'incident', 'discover', id, '--as', 'ida']);
+    await cli([...g, 'incident', 'plan', id, '--as', 'ida']);
+    const badTier = await cli([...g, 'incident', 'contain', id, '--as', 'eddie', '--tier', 'urgent']);
     assert.equal(badTier.code, 2);
     assert.match(badTier.stderr, /--tier urgent: expected one of immediate, scheduled-rotation, post-incident-validation/);
-    await cli([...g, 'incident', 'contain', id, '--as', 'irene']);
+    assert.equal((await cli([...g, 'incident', 'contain', id, '--as', 'eddie'])).code, 0, 'nothing to contain: complete');
     const r = await cli([...g, '--json', 'incident', 'close', id, '--as', 'irene']);
     assert.equal(r.code, 1);
     const missing = r.json().error.details.missing.map((m: { code: string }) => m.code);

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import type { Output } from '../output.ts';
-import type { GlobalOptions } from '../session.ts';
-
-type Run = (fn: (g: GlobalOptions, out: Output) => Promise<void>) => Promise<void>;
+import type { Run } from '../main.ts';
 
 export function registerDrill(program: Command, run: Run, _setCode: (c: number) => void): void {
   program.command('drill').description('full containment drill against a real OpenID Connect provider on loopback')

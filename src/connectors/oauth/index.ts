@@ -25,7 +25,11 @@ import { verifyToken } from './verify.ts';
 
 export const oauthSettings = z
   .strictObject({
-    /** Issuer for OIDC discovery of the endpoints not given explicitly. */
+    /**
+     * Issuer whose metadata gives the endpoints not given explicitly: RFC 8414
+     * (`/.well-known/oauth-authorization-server`, inserted before the issuer's path), else OpenID
+     * Connect discovery (`/.well-known/openid-configuration`); used only when it names this issuer.
+     */
     issuer: z.url().optional(),
     revocationEndpoint: z.url().optional(),
     introspectionEndpoint: z.url().optional(),

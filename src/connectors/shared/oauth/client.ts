@@ -183,18 +183,64 @@ function bearerError(a: HttpAnswer): { error?: string } {
   return error ? { error } : {};
 }
 
-/** Reads an issuer's OIDC discovery document for its endpoints. */
+/**
+ * The metadata URLs of an issuer, in the order they are tried: RFC 8414 authorization server
+ * metadata (the well-known segment inserted between host and path, RFC 8414 §3.1), then OpenID
+ * Connect discovery (appended to the issuer, OpenID Connect Discovery 1.0 §4).
+ */
+export function metadataUrls(issuer: string): Array<{ what: string; url: string }> {
+  const u = new URL(issuer);
+  const path = u.pathname.replace(/\/+$/, '');
+  return [
+    { what: 'RFC 8414 metadata', url: `${u.origin}/.well-known/oauth-authorization-server${path}` },
+    { what: 'OIDC discovery', url: `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration` },
+  ];
+}
+
+/**
+ * Reads an issuer's metadata for its endpoints: RFC 8414 first, then OIDC discovery. A document
+ * counts only when its `issuer` is the configured one (RFC 8414 §3.3; a trailing slash aside):
+ * a server answering for another issuer is not used.
+ *
+ * @throws SeverError when neither document is usable: `ERR_PROVIDER_RESPONSE` (wrong issuer, not a
+ *   JSON object), else `ERR_PROVIDER_UNAVAILABLE` (retryable), else `ERR_PROVIDER_REJECTED`.
+ */
 export async function discoverEndpoints(deps: HttpDeps, issuer: string): Promise<OAuthEndpoints> {
-  const what = 'OIDC discovery';
-  const a = await call(deps, what, `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { headers: { accept: 'application/json' } });
-  if (a.status !== 200) throw providerError(deps, what, a);
-  const d = a.body as Record<string, unknown>;
-  const pick = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : undefined);
-  const out: OAuthEndpoints = {};
-  const map: [keyof OAuthEndpoints, string][] = [['revocation', 'revocation_endpoint'], ['introspection', 'introspection_endpoint'], ['userinfo', 'userinfo_endpoint'], ['token', 'token_endpoint']];
-  for (const [k, field] of map) {
-    const v = pick(field);
-    if (v) out[k] = v;
+  const errors: SeverError[] = [];
+  const same = (a: string) => a.replace(/\/+$/, '') === issuer.replace(/\/+$/, '');
+  for (const { what, url } of metadataUrls(issuer)) {
+    let a: HttpAnswer;
+    try {
+      a = await call(deps, what, url, { headers: { accept: 'application/json' } });
+    } catch (e) {
+      if (!(e instanceof SeverError)) throw e;
+      errors.push(e);
+      continue;
+    }
+    if (a.status !== 200) {
+      errors.push(providerError(deps, what, a));
+      continue;
+    }
+    const d = a.body;
+    if (typeof d !== 'object' || d === null || Array.isArray(d)) {
+      errors.push(new SeverError('ERR_PROVIDER_RESPONSE', `${deps.name}: ${what} at ${url} is not a JSON object`, { details: { connector: deps.name, operation: what } }));
+      continue;
+    }
+    const doc = d as Record<string, unknown>;
+    if (typeof doc.issuer !== 'string' || !same(doc.issuer)) {
+      errors.push(new SeverError('ERR_PROVIDER_RESPONSE', `${deps.name}: ${what} at ${url} names issuer ${JSON.stringify(String(doc.issuer ?? null)).slice(0, 200)}, not the configured ${issuer}; not used`, {
+        details: { connector: deps.name, operation: what, issuer: typeof doc.issuer === 'string' ? doc.issuer.slice(0, 200) : null },
+      }));
+      continue;
+    }
+    const pick = (k: string) => (typeof doc[k] === 'string' ? (doc[k] as string) : undefined);
+    const out: OAuthEndpoints = {};
+    const map: [keyof OAuthEndpoints, string][] = [['revocation', 'revocation_endpoint'], ['introspection', 'introspection_endpoint'], ['userinfo', 'userinfo_endpoint'], ['token', 'token_endpoint']];
+    for (const [k, field] of map) {
+      const v = pick(field);
+      if (v) out[k] = v;
+    }
+    return out;
   }
-  return out;
+  throw errors.find((e) => e.code === 'ERR_PROVIDER_RESPONSE') ?? errors.find((e) => e.retryable) ?? errors[0]!;
 }
