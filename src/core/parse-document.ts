@@ -22,7 +22,7 @@ export function parseDocument<S extends z.ZodType>(input: unknown, schema: S, co
   let value: unknown = input;
   if (typeof input === 'string') {
     try {
-      value = parseYaml(input);
+      value = parseYaml(input, { logLevel: 'error' });
     } catch (e) {
       const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
       throw new SeverError(code, `The ${what} is not valid YAML: ${reason}`, {

@@ -120,9 +120,12 @@ function at(input: unknown, path: readonly PathKey[]): { present: boolean; value
   return { present: true, value: current };
 }
 
+/** A field holding a credential reference (`…Ref`, `…Refs`): its value may be a pasted secret, so it is never echoed. */
+const isReferenceField = (path: readonly PathKey[]) => path.some((k) => typeof k === 'string' && /Refs?$/.test(k));
+
 function found(input: unknown, path: readonly PathKey[]): string {
   const value = at(input, path);
-  if (!value.present) return '';
+  if (!value.present || isReferenceField(path)) return '';
   const v = value.value;
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null) {
     return ` (got ${quote(v)})`;

@@ -83,7 +83,7 @@ export async function addArtifact(ctx: EngineContext, incidentId: string, input:
  * How a value is held: UTF-8 text as its trimmed self; any other bytes as base64 (encoding
  * `base64`), hashed over the bytes themselves so that the hash matches the leaked value.
  */
-function holdValue(value: string | Uint8Array | undefined): { secret: string; hash: string; encoding?: 'base64' } | undefined {
+export function holdValue(value: string | Uint8Array | undefined): { secret: string; hash: string; encoding?: 'base64' } | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'string') {
     const secret = value.trim();

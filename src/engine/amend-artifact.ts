@@ -7,20 +7,20 @@
 import { SeverError } from '../core/errors.ts';
 import { getArtifact, getIncident, updateArtifact } from '../store/repo.ts';
 import type { EngineContext } from './context.ts';
-import { sha256Hex } from './secret-box.ts';
+import { holdValue } from './add-artifact.ts';
 
 export interface AmendArtifactInput {
   artifactId: string;
   /** Added to (or replacing the same names in) the artifact's attributes. */
   attributes?: Record<string, string>;
-  /** The artifact's value, when Sever does not hold it yet. */
-  value?: string;
+  /** The artifact's value, when Sever does not hold it yet: text, or bytes (held as base64 when not UTF-8, hashed as the bytes). */
+  value?: string | Uint8Array;
   actor: string;
 }
 
 const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 /** Attributes Sever itself sets from discovery, which a person may not overwrite. */
-const PROTECTED = new Set(['rotatable']);
+const PROTECTED = new Set(['rotatable', 'valueEncoding']);
 
 export async function amendArtifact(ctx: EngineContext, incidentId: string, input: AmendArtifactInput): Promise<{ artifactId: string; attributes: string[]; valueAdded: boolean }> {
   const attributes = input.attributes ?? {};
@@ -32,8 +32,8 @@ export async function amendArtifact(ctx: EngineContext, incidentId: string, inpu
     if (!ATTRIBUTE_NAME.test(k)) throw new SeverError('ERR_INPUT_INVALID', `--attribute ${k}: a name is a letter then letters, digits, _ . - (64 at most)`, { details: { field: 'attribute', name: k } });
     if (PROTECTED.has(k)) throw new SeverError('ERR_INPUT_INVALID', `--attribute ${k}: set by discovery, not by hand`, { details: { field: 'attribute', name: k } });
   }
-  const value = input.value?.trim();
-  if (input.value !== undefined && value === '') throw new SeverError('ERR_INPUT_INVALID', '--value-file: the file is empty', { details: { field: 'value-file' } });
+  const held = holdValue(input.value);
+  if (held !== undefined && held.secret === '') throw new SeverError('ERR_INPUT_INVALID', '--value-file: the file is empty', { details: { field: 'value-file' } });
   const incident = await getIncident(ctx.db, incidentId);
   if (incident.state === 'remediated') {
     throw new SeverError('ERR_ILLEGAL_TRANSITION', `incident ${incidentId} is remediated: reopen it before amending its artifacts`, { details: { state: incident.state } });
@@ -41,7 +41,7 @@ export async function amendArtifact(ctx: EngineContext, incidentId: string, inpu
   return ctx.db.transaction(async (tx) => {
     const art = await getArtifact(tx, input.artifactId);
     if (art.incidentId !== incidentId) throw new SeverError('ERR_ARTIFACT_NOT_FOUND', `artifact ${input.artifactId} does not belong to incident ${incidentId}`, { details: { artifactId: input.artifactId } });
-    const hash = value === undefined ? undefined : sha256Hex(value);
+    const hash = held?.hash;
     if (hash !== undefined && art.secretHash !== null && art.secretHash !== hash) {
       throw new SeverError('ERR_INPUT_INVALID', `--value-file: artifact ${art.id} already has a value, and this one differs (it is another artifact: add it with add-artifact)`, { details: { field: 'value-file', artifactId: art.id } });
     }
@@ -49,12 +49,12 @@ export async function amendArtifact(ctx: EngineContext, incidentId: string, inpu
       throw new SeverError('ERR_INPUT_INVALID', `--value-file: artifact ${art.id} is identified by the hash of its value, and this value has another hash`, { details: { field: 'value-file', artifactId: art.id } });
     }
     const now = ctx.clock.now();
-    const merged = { ...(art.attributes as Record<string, unknown>), ...attributes };
+    const valueAdded = held !== undefined && art.secretEnc === null;
+    const merged = { ...(art.attributes as Record<string, unknown>), ...attributes, ...(valueAdded && held.encoding ? { valueEncoding: held.encoding } : {}) };
     await updateArtifact(tx, art.id, {
       attributes: merged, updatedAt: now,
-      ...(value !== undefined && art.secretEnc === null ? { secretEnc: ctx.secrets.seal(value), secretHash: hash } : {}),
+      ...(valueAdded ? { secretEnc: ctx.secrets.seal(held.secret), secretHash: hash } : {}),
     });
-    const valueAdded = value !== undefined && art.secretEnc === null;
     await ctx.ledger.append(tx, incidentId, 'artifact.amended', input.actor, {
       artifactId: art.id, connector: art.connector, kind: art.kind, attributes, valueAdded, ...(valueAdded ? { secretHash: hash } : {}),
       note: 'earlier sign-offs are stale; run `incident verify` to re-verify it',

@@ -112,6 +112,9 @@ async function recordDiscovered(ctx: EngineContext, incidentId: string, connecto
   });
 }
 
+/** The longest provider id Sever stores (PostgreSQL's btree index holds about 2,700 bytes). */
+export const MAX_EXTERNAL_ID_BYTES = 1024;
+
 export function toRow(ctx: EngineContext, incidentId: string, connector: string, subjectId: string | undefined, item: DiscoveredArtifact, id: string, now: number, source: string): NewArtifactRow {
   const ts = (s: string | undefined, field: string) => {
     if (s === undefined) return undefined;
@@ -119,6 +122,10 @@ export function toRow(ctx: EngineContext, incidentId: string, connector: string,
     if (Number.isNaN(t)) throw new SeverError('ERR_PROVIDER_RESPONSE', `${connector}: artifact ${item.externalId} has an invalid ${field}`, { details: { connector, field } });
     return t;
   };
+  // The store indexes (incident, connector, kind, externalId); a provider id past this is no id anyone uses.
+  if (typeof item.externalId !== 'string' || item.externalId.length === 0 || Buffer.byteLength(item.externalId) > MAX_EXTERNAL_ID_BYTES) {
+    throw new SeverError('ERR_PROVIDER_RESPONSE', `${connector}: a ${item.kind} has an externalId that is empty or longer than ${MAX_EXTERNAL_ID_BYTES} bytes`, { details: { connector, kind: item.kind } });
+  }
   return {
     id, incidentId, connector, kind: item.kind, externalId: item.externalId, label: item.label, status: 'discovered',
     revocable: item.revocable ?? true, source, subjectId, issuedAt: ts(item.issuedAt, 'issuedAt'), expiresAt: ts(item.expiresAt, 'expiresAt'),

@@ -2,7 +2,7 @@
  * Evidence bundles on disk: one JSON file, written atomically. The signature covers the canonical
  * form, so the file is pretty-printed for people and may be re-indented without breaking it.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SeverError } from '../core/errors.ts';
 import { writeFileAtomic } from './atomic-write.ts';
@@ -19,6 +19,9 @@ export async function writeBundleFile(path: string, bundle: EvidenceBundle): Pro
   await writeFileAtomic(path, `${JSON.stringify(bundle, null, 2)}\n`, { mode: 0o644 });
 }
 
+/** The largest bundle file read (1 GiB): a 100,000-artifact incident's bundle is a few hundred MB. */
+export const MAX_BUNDLE_BYTES = 1024 ** 3;
+
 /**
  * The raw bytes of a bundle file, for {@link verifyBundle}.
  *
@@ -26,8 +29,14 @@ export async function writeBundleFile(path: string, bundle: EvidenceBundle): Pro
  */
 export async function readBundleFile(path: string): Promise<Uint8Array> {
   try {
+    const { size, isFile } = await stat(path).then((st) => ({ size: st.size, isFile: st.isFile() }));
+    if (!isFile) throw new SeverError('ERR_BUNDLE_UNREADABLE', `The evidence bundle ${path} is not a regular file.`, { details: { path } });
+    if (size > MAX_BUNDLE_BYTES) {
+      throw new SeverError('ERR_BUNDLE_UNREADABLE', `The evidence bundle ${path} is ${size} bytes, over the ${MAX_BUNDLE_BYTES}-byte limit of a bundle Sever reads.`, { details: { path, size, limit: MAX_BUNDLE_BYTES } });
+    }
     return new Uint8Array(await readFile(path));
   } catch (e) {
+    if (e instanceof SeverError) throw e;
     throw new SeverError('ERR_BUNDLE_UNREADABLE', `The evidence bundle ${path} could not be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`, { details: { path }, cause: e });
   }
 }

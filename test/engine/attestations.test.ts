@@ -122,3 +122,28 @@ describe('attestations and deeds', { timeout: 120_000 }, () => {
     assert.deepEqual(await codes(id, 'ivan'), []);
   });
 });
+
+describe('incident amend', { timeout: 60_000 }, () => {
+  it('adds attributes and a value once, hashes binary values as bytes, and refuses a different value', async () => {
+    const p = createMemoryProvider(systemClock);
+    const h = await startHarness('pglite', [createMemoryConnector('memory:a', p, systemClock)], systemClock, {}, DEFAULT_POLICY, RUNBOOK);
+    try {
+      p.add({ subject: 'ivy', kind: 'api-key', externalId: 'key-1', revocable: true });
+      const id = await h.engine.openIncident({ subject: { type: 'human', handle: 'ivy', identifiers: {} }, actor: 'ida' });
+      await h.engine.discover(id, 'ida');
+      const [a] = (await h.engine.show(id)).artifacts;
+      const bytes = new Uint8Array([0xff, 0x00, 0x80]);
+      const r = await h.engine.amendArtifact(id, { artifactId: a!.id, value: bytes, attributes: { owner: 'billing' }, actor: 'ida' });
+      assert.equal(r.valueAdded, true);
+      const after = (await h.engine.show(id)).artifacts[0]!;
+      assert.equal(after.valueHeld, true);
+      const { createHash } = await import('node:crypto');
+      assert.equal(after.valueHash, createHash('sha256').update(bytes).digest('hex'), 'hashed as the raw bytes');
+      await assert.rejects(h.engine.amendArtifact(id, { artifactId: a!.id, value: 'another', actor: 'ida' }), { code: 'ERR_INPUT_INVALID', message: /already has a value, and this one differs/ });
+      await assert.rejects(h.engine.amendArtifact(id, { artifactId: a!.id, attributes: { valueEncoding: 'x' }, actor: 'ida' }), { code: 'ERR_INPUT_INVALID' });
+      await assert.rejects(h.engine.amendArtifact(id, { artifactId: a!.id, attributes: { x: '1' }, actor: 'mallory' }), { code: 'ERR_ACTOR_REFUSED' });
+    } finally {
+      await h.close();
+    }
+  });
+});

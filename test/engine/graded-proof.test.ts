@@ -70,6 +70,8 @@ describe('graded proof through the engine', { timeout: 120_000 }, () => {
     const faults = await entries(id, 'provider.fault');
     assert.ok(faults.length >= 1, 'the contradiction is recorded as a provider fault');
     assert.deepEqual(faults[0]!.payload.faults[0].livePaths, ['refresh-replay']);
+    const replays = (await entries(id, 'verify.observation')).flatMap((e) => e.payload.observations).flatMap((o: any) => o.checks ?? []).filter((c: any) => c.path === 'refresh-replay' && c.result === 'live');
+    assert.ok(replays.length > 0 && replays.every((c: any) => c.observed.minted >= 1 && c.observed.mintedRevoked === true), 'tokens a working replay minted are revoked at once, and the evidence says so');
     const still = (await h.engine.show(id)).gate.missing.find((m) => m.code === 'STILL_LIVE');
     assert.match(still?.message ?? '', /Provider fault/);
   });

@@ -215,21 +215,14 @@ export function registerIncident(program: Command, run: Run): void {
   incident.command('amend <id>').description('give an artifact what a stronger proof needs (an attribute such as clientId, or its value); then run `incident verify`')
     .requiredOption('--artifact <artifactId>')
     .option('--attribute <name=value>', 'add or replace an attribute, e.g. clientId=crm (repeatable)', collect)
-    .option('--value-file <path>', 'file holding the value, at most 64 KiB, UTF-8 text (held encrypted; evidence keeps only its hash)')
+    .option('--value-file <path>', 'file holding the value, at most 64 KiB (held encrypted; evidence keeps only its hash)')
     .option('--as <person>')
     .action((id, o) => run(async (g, out, cx) => {
       const [inc, artifactId, who] = [arg.id(id, '<id>'), arg.id(o.artifact, '--artifact'), actor(o.as)];
       const attributes = parseAttributes(o.attribute ?? []);
       if (!Object.keys(attributes).length && o.valueFile === undefined) throw inputError('nothing to amend: give --attribute name=value and/or --value-file', { field: 'attribute|value-file' });
-      let value: string | undefined;
-      if (o.valueFile !== undefined) {
-        const bytes = readValueFile(o.valueFile);
-        try {
-          value = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-        } catch {
-          throw inputError(`--value-file ${o.valueFile}: not UTF-8 text; amend takes text values (add a binary value with add-artifact)`, { field: 'value-file', path: o.valueFile });
-        }
-      }
+      // Bytes as read: UTF-8 text is held as text, anything else as base64 and hashed as the bytes.
+      const value: Uint8Array | undefined = o.valueFile !== undefined ? readValueFile(o.valueFile) : undefined;
       const r = await cx.withEngine(g, (e) => e.amendArtifact(inc, { artifactId, actor: who, ...(Object.keys(attributes).length ? { attributes } : {}), ...(value !== undefined ? { value } : {}) }));
       out.result({ id: inc, ...r }, (r) => `amended ${r.artifactId} of ${r.id}${r.attributes.length ? `: ${r.attributes.join(', ')}` : ''}${r.valueAdded ? ' (value held)' : ''}; run \`sever incident verify ${r.id}\``);
     }));

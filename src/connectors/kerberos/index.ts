@@ -13,6 +13,7 @@
  * ```
  */
 import { z } from 'zod';
+import { fileRef } from '../shared/settings.ts';
 import type { Connector, ConnectorModule } from '../contract.ts';
 import { KerberosClient } from './client.ts';
 import { discoverKerberos } from './discover.ts';
@@ -20,7 +21,6 @@ import { kerberosManifest } from './manifest.ts';
 import { revokeKerberos } from './revoke.ts';
 import { verifyKerberos } from './verify.ts';
 
-const fileRef = z.string().regex(/^file:.+$/, 'a keytab reference: file:/path');
 
 export const kerberosSettings = z.strictObject({
   realm: z.string().regex(/^[A-Z0-9.-]+$/, 'an upper-case Kerberos realm'),

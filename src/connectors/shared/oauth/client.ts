@@ -163,12 +163,26 @@ export class OAuthClient {
   /**
    * Tries to use a refresh token at the token endpoint, authenticated as the client that owns it
    * (with another client the provider answers invalid_grant for a live token too, which would be
-   * a false proof). 400 invalid_grant = refused; 200 = it still works (the new tokens are dropped).
+   * a false proof). 400 invalid_grant = refused; 200 = it still works. The tokens a working replay
+   * minted are revoked at once (RFC 7009, as their owner): a proof must not leave new live tokens
+   * behind. `minted` counts them and `mintedRevoked` says whether every revocation was acknowledged.
    */
-  async refreshReplay(refreshToken: string, owner: ClientCredentials): Promise<Probe> {
+  async refreshReplay(refreshToken: string, owner: ClientCredentials): Promise<Probe & { minted?: number; mintedRevoked?: boolean }> {
     const what = 'refresh-token replay';
     const a = await call(this.#deps, what, await this.#endpoint('token'), form(owner, { grant_type: 'refresh_token', refresh_token: refreshToken }));
-    if (a.status === 200) return { status: 200 };
+    if (a.status === 200) {
+      const body = (a.body ?? {}) as Record<string, unknown>;
+      const minted = (['refresh_token', 'access_token'] as const).flatMap((k) => (typeof body[k] === 'string' ? [[body[k] as string, k] as const] : []));
+      const results = await Promise.all(minted.map(async ([token, k]) => {
+        try {
+          const r = await call(this.#deps, 'RFC 7009 revocation of a replay\'s tokens', await this.#endpoint('revocation'), form(owner, { token, token_type_hint: k }));
+          return r.status === 200 || r.status === 204;
+        } catch {
+          return false;
+        }
+      }));
+      return { status: 200, minted: minted.length, mintedRevoked: results.every(Boolean) };
+    }
     const error = (a.body as Record<string, unknown> | null)?.error;
     if (a.status === 400 && error === 'invalid_grant') return { status: 400, error };
     throw providerError(this.#deps, what, a);

@@ -40,7 +40,10 @@ export async function refreshChecks(client: OAuthClient, token: string, kind: st
   if (first.result === 'live') return { checks: [first], unavailable: [] };
   if (!owner) return { checks: [first], unavailable: [{ path: REFRESH_REPLAY, why: NO_OWNER }] };
   const r = await client.refreshReplay(token, owner);
-  const replay: VerifyCheck = { path: REFRESH_REPLAY, result: r.status === 200 ? 'live' : 'dead', observed: { status: r.status, ...(r.error ? { error: r.error } : {}) } };
+  const replay: VerifyCheck = {
+    path: REFRESH_REPLAY, result: r.status === 200 ? 'live' : 'dead',
+    observed: { status: r.status, ...(r.error ? { error: r.error } : {}), ...(r.minted !== undefined ? { minted: r.minted, mintedRevoked: r.mintedRevoked ?? false } : {}) },
+  };
   return { checks: [first, replay], unavailable: [] };
 }
 
