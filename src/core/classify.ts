@@ -22,9 +22,13 @@ export interface ClassifyInput {
     revocable?: boolean;
     /** True when its connector can rotate it first (rotate-then-revoke); absent means it cannot. */
     rotatable?: boolean;
+    /** ISO 8601: when the provider says it was issued or enrolled. */
+    issuedAt?: string;
     attributes?: Record<string, AttributeValue>;
   };
   subjectType: SubjectType;
+  /** ISO 8601: when the incident says the compromise began; absent when unknown. */
+  compromisedAt?: string;
 }
 
 /** The decision for one artifact, recorded on its plan item. */
@@ -106,6 +110,7 @@ export function matches(match: PolicyMatch, input: ClassifyInput): boolean {
   if (match.subjectType !== undefined && !list(match.subjectType).includes(subjectType)) return false;
   if (match.connector !== undefined && !list(match.connector).some((g) => matchGlob(g, artifact.connector))) return false;
   if (match.revocable !== undefined && match.revocable !== (artifact.revocable !== false)) return false;
+  if (match.issued !== undefined && match.issued !== issuedRelative(artifact.issuedAt, input.compromisedAt)) return false;
   if (match.attributes !== undefined) {
     const attrs = artifact.attributes ?? {};
     for (const [key, want] of Object.entries(match.attributes)) {
@@ -113,6 +118,16 @@ export function matches(match: PolicyMatch, input: ClassifyInput): boolean {
     }
   }
   return true;
+}
+
+/**
+ * Whether an artifact was issued after the compromise began. Unknown on either side counts as
+ * after: an artifact that cannot be shown to predate the compromise is treated as the attacker's.
+ */
+export function issuedRelative(issuedAt: string | undefined, compromisedAt: string | undefined): 'after-compromise' | 'before-compromise' {
+  const issued = issuedAt === undefined ? Number.NaN : Date.parse(issuedAt);
+  const since = compromisedAt === undefined ? Number.NaN : Date.parse(compromisedAt);
+  return Number.isNaN(issued) || Number.isNaN(since) || issued >= since ? 'after-compromise' : 'before-compromise';
 }
 
 /** Joins two sentences, adding the full stop the first may lack. */

@@ -70,8 +70,21 @@ export const DEFAULT_POLICY: Policy = {
       reason: 'A grant mints new tokens, and a delegated tool grant lets an agent act as the subject; revoke the source.',
     },
     {
+      id: 'factors-enrolled-since-compromise',
+      match: { kind: 'mfa-factor', issued: 'after-compromise' },
+      tier: 'immediate',
+      reason: "A factor enrolled after the compromise began (or at an unknown time) is the attacker's persistence: it survives a password reset and answers the next MFA prompt.",
+    },
+    {
+      id: 'factors-from-before',
+      match: { kind: 'mfa-factor' },
+      tier: 'post-incident-validation',
+      action: 'validate',
+      reason: "A factor enrolled before the compromise began is most likely the user's own; removing it locks them out. Confirm with them.",
+    },
+    {
       id: 'standing-credentials',
-      match: { kind: ['api-key', 'ssh-certificate', 'directory-account'] },
+      match: { kind: ['api-key', 'ssh-certificate', 'directory-account', 'ssh-public-key', 'app-password'] },
       tier: 'immediate',
       reason: 'Long-lived credentials work from anywhere without MFA.',
     },

@@ -2,7 +2,8 @@
  * The pure domain vocabulary: subjects, artifacts, tiers, statuses. No I/O here.
  */
 
-export const SUBJECT_TYPES = ['human', 'service-account', 'workload', 'ai-agent'] as const;
+/** `integration`: a third-party OAuth client or app whose grants, tokens and installations span many users. */
+export const SUBJECT_TYPES = ['human', 'service-account', 'workload', 'ai-agent', 'integration'] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
 export const ARTIFACT_KINDS = [
@@ -19,8 +20,14 @@ export const ARTIFACT_KINDS = [
   'service-account-binding',
   'delegated-tool-grant',
   'signing-key',
-  // A directory account's password (LDAP, Kerberos): the credential others bind with.
+  // A directory account's password (LDAP, Kerberos, a cloud console login): the credential others bind with.
   'directory-account',
+  // An enrolled second factor or authenticator (Okta factor, Entra authentication method, AWS MFA device).
+  'mfa-factor',
+  // A public key registered to authenticate (IAM SSH key, GitHub SSH or deploy key); Sever never holds the private half.
+  'ssh-public-key',
+  // An app-specific password or one-time backup codes.
+  'app-password',
 ] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 

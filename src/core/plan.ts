@@ -27,12 +27,16 @@ export interface PlanArtifact {
   dependsOn: string[];
   /** ISO 8601. */
   expiresAt?: string;
+  /** ISO 8601: when it was issued or enrolled. */
+  issuedAt?: string;
   attributes: Record<string, AttributeValue>;
 }
 
 export interface BuildPlanInput {
   incidentId: string;
   subjectType: SubjectType;
+  /** ISO 8601: when the compromise began, if known (policy `issued` matches compare to it). */
+  compromisedAt?: string;
   artifacts: PlanArtifact[];
   policy: Policy;
   /** Milliseconds since the epoch; becomes `createdAt`. */
@@ -87,6 +91,7 @@ export interface Plan {
  */
 export function buildPlan(input: BuildPlanInput): Plan {
   const { artifacts, policy, subjectType } = input;
+  const when = input.compromisedAt === undefined ? {} : { compromisedAt: input.compromisedAt };
   checkArtifacts(artifacts);
 
   const parentsOf = new Map(artifacts.map((a) => [a.id, [...new Set(a.dependsOn)]]));
@@ -94,8 +99,8 @@ export function buildPlan(input: BuildPlanInput): Plan {
   for (const a of artifacts) for (const parent of parentsOf.get(a.id) ?? []) dependents.get(parent)?.push(a.id);
 
   const items = artifacts.map((a): PlanItem => {
-    const c = classify(policy, { artifact: a, subjectType });
-    const proof = requiredProof(policy, { artifact: a, subjectType });
+    const c = classify(policy, { artifact: a, subjectType, ...when });
+    const proof = requiredProof(policy, { artifact: a, subjectType, ...when });
     const item: PlanItem = {
       artifactId: a.id,
       connector: a.connector,

@@ -27,6 +27,12 @@ export interface PolicyMatch {
   revocable?: boolean;
   /** Every listed attribute must be present with exactly this value. */
   attributes?: Record<string, string | number | boolean>;
+  /**
+   * When it was issued relative to the incident's compromise time (`incident open --compromised-at`).
+   * An artifact whose issue time, or an incident whose compromise time, is unknown counts as
+   * `after-compromise`: what cannot be shown to predate the compromise is treated as the attacker's.
+   */
+  issued?: 'after-compromise' | 'before-compromise';
 }
 
 export interface PolicyRule {
@@ -73,6 +79,7 @@ const matchSchema = z.strictObject({
   connector: oneOrMany(nonEmpty).optional(),
   revocable: z.boolean().optional(),
   attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  issued: z.enum(['after-compromise', 'before-compromise']).optional(),
 });
 
 const ruleSchema = z.strictObject({

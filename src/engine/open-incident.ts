@@ -7,6 +7,8 @@ import type { EngineContext } from './context.ts';
 export interface OpenIncidentInput {
   subject: Subject;
   reason?: string;
+  /** ISO 8601: when the compromise began, if known (e.g. the phishing e-mail's time). */
+  compromisedAt?: string;
   actor: string;
 }
 
@@ -22,15 +24,22 @@ export async function openIncident(ctx: EngineContext, input: OpenIncidentInput)
       throw new SeverError('ERR_CONNECTOR_UNKNOWN', `subject identifier for ${name}: no such connector in the configuration (configured: ${[...ctx.connectors.keys()].join(', ') || 'none'})`, { details: { connector: name } });
     }
   }
+  const compromisedAt = input.compromisedAt === undefined ? undefined : Date.parse(input.compromisedAt);
+  if (compromisedAt !== undefined && (Number.isNaN(compromisedAt) || !/^\d{4}-\d{2}-\d{2}T/.test(input.compromisedAt!))) {
+    throw new SeverError('ERR_INPUT_INVALID', `--compromised-at ${JSON.stringify(input.compromisedAt)}: expected an ISO 8601 time`, { details: { field: 'compromised-at' } });
+  }
   const id = ctx.ids.next('inc');
   const now = ctx.clock.now();
+  if (compromisedAt !== undefined && compromisedAt > now) {
+    throw new SeverError('ERR_INPUT_INVALID', `--compromised-at ${input.compromisedAt}: is in the future`, { details: { field: 'compromised-at' } });
+  }
   await ctx.db.transaction(async (tx) => {
     await insertIncident(tx, {
       id, state: 'open', subjectType: subject.type, handle: subject.handle, subject, reason: input.reason ?? '',
-      openedBy: input.actor, openedAt: now, updatedAt: now,
+      openedBy: input.actor, openedAt: now, updatedAt: now, ...(compromisedAt !== undefined ? { compromisedAt } : {}),
     });
     await ctx.ledger.append(tx, id, 'incident.opened', input.actor, {
-      subject, reason: input.reason ?? '', openedAt: iso(now), publicKey: ctx.ledger.signer.publicJwk, keyId: ctx.ledger.signer.keyId,
+      subject, reason: input.reason ?? '', openedAt: iso(now), ...(compromisedAt !== undefined ? { compromisedAt: iso(compromisedAt) } : {}), publicKey: ctx.ledger.signer.publicJwk, keyId: ctx.ledger.signer.keyId,
     });
   });
   return id;

@@ -31,9 +31,10 @@ export async function plan(ctx: EngineContext, incidentId: string, actor: string
   const p = buildPlan({
     incidentId,
     subjectType: incident.subjectType as never,
+    ...(incident.compromisedAt !== null ? { compromisedAt: iso(incident.compromisedAt) } : {}),
     artifacts: arts.map((a) => ({
       id: a.id, connector: a.connector, kind: a.kind as never, externalId: a.externalId, revocable: a.revocable, rotatable: canRotate(ctx, a.connector, a.kind, a.attributes),
-      dependsOn: a.dependsOn, attributes: a.attributes as never, ...(a.expiresAt ? { expiresAt: iso(a.expiresAt) } : {}),
+      dependsOn: a.dependsOn, attributes: a.attributes as never, ...(a.expiresAt ? { expiresAt: iso(a.expiresAt) } : {}), ...(a.issuedAt ? { issuedAt: iso(a.issuedAt) } : {}),
     })),
     policy: ctx.policy,
     now,

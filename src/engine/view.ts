@@ -51,6 +51,8 @@ export interface IncidentView {
   reason: string;
   openedBy: string;
   openedAt: string;
+  /** When the compromise began, if the incident says. */
+  compromisedAt: string | null;
   closedAt: string | null;
   executors: string[];
   artifacts: ArtifactView[];
@@ -80,7 +82,7 @@ export async function showIncident(ctx: EngineContext, incidentId: string): Prom
   const staleSignoff = (seq: number | undefined) => seq === undefined || seq < input.materialSeq;
   return {
     id: incident.id, state: incident.state, subject: incident.subject, reason: incident.reason, openedBy: incident.openedBy,
-    openedAt: iso(incident.openedAt), closedAt: incident.closedAt ? iso(incident.closedAt) : null, executors: input.executors,
+    openedAt: iso(incident.openedAt), compromisedAt: incident.compromisedAt !== null ? iso(incident.compromisedAt) : null, closedAt: incident.closedAt ? iso(incident.closedAt) : null, executors: input.executors,
     artifacts: arts.map((a) => ({
       id: a.id, connector: a.connector, kind: a.kind, externalId: a.externalId, label: a.label, status: a.status, tier: a.tier, action: a.action,
       revocable: a.revocable, source: a.source, expiresAt: a.expiresAt ? iso(a.expiresAt) : null, dependsOn: a.dependsOn,

@@ -17,6 +17,8 @@ export const incidents = pgTable('incidents', {
   updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
   closedAt: bigint('closed_at', { mode: 'number' }),
   containedAt: bigint('contained_at', { mode: 'number' }),
+  /** When the compromise began, if known: policy rules may treat what was issued after it differently. */
+  compromisedAt: bigint('compromised_at', { mode: 'number' }),
   executors: jsonb('executors').$type<string[]>().notNull().default([]),
   plan: jsonb('plan'),
   ledgerSeq: integer('ledger_seq').notNull().default(0),

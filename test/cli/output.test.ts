@@ -87,7 +87,7 @@ describe('CLI output', () => {
 
     const view: IncidentView = {
       id: 'inc_1', state: 'verifying', subject: { type: 'human', handle: subject }, reason: 'x\nclosure gate: open (the IR lead may close)', openedBy: 'ida',
-      openedAt: '2025-01-01T00:00:00.000Z', closedAt: null, executors: [], counts: {},
+      openedAt: '2025-01-01T00:00:00.000Z', compromisedAt: null, closedAt: null, executors: [], counts: {},
       artifacts: [{ id: 'art_1', connector: 'oauth:x', kind: 'access-token', externalId: 'e', label: 'token\u001b[8m', status: 'still-live', tier: 'immediate', action: 'revoke', revocable: true, source: 'added', expiresAt: null, dependsOn: [], valueHeld: true, valueHash: null, proof: null }],
       residualExposure: [], requiredSignoffs: ['ir-lead'], signoffs: [], exceptions: [], pendingSteps: 0,
       gate: { ok: false, missing: [{ code: 'STILL_LIVE', message: 'art_1 \u001b[8mhidden' }] }, ledger: { entries: 3, head: 'ab'.repeat(32) },

@@ -128,6 +128,9 @@ test('DEFAULT_POLICY is valid and decides every artifact kind by a rule', () => 
     'api-key': ['immediate', 'revoke'],
     'ssh-certificate': ['immediate', 'revoke'],
     'directory-account': ['immediate', 'revoke'],
+    'mfa-factor': ['immediate', 'revoke'],
+    'ssh-public-key': ['immediate', 'revoke'],
+    'app-password': ['immediate', 'revoke'],
     'signing-key': ['scheduled-rotation', 'revoke'],
     'service-account-binding': ['scheduled-rotation', 'revoke'],
     'device-registration': ['post-incident-validation', 'validate'],
@@ -191,4 +194,19 @@ test('every problem is reported, not just the first, and details carry them', ()
 test('a policy object is typed Policy after parsing', () => {
   const p: Policy = parsePolicy(base);
   assert.deepEqual(p, { version: 1, rules: [], default: { tier: 'immediate', action: 'revoke' }, proof: DEFAULT_POLICY.proof });
+});
+
+test('issued: factors enrolled after the compromise (or at an unknown time) are removed now, earlier ones validated', () => {
+  const factor = (issuedAt?: string) => ({ kind: 'mfa-factor' as const, connector: 'okta:corp', ...(issuedAt ? { issuedAt } : {}) });
+  const at = '2026-11-30T10:00:00Z';
+  const decide = (issuedAt: string | undefined, compromisedAt: string | undefined) =>
+    classify(DEFAULT_POLICY, { artifact: factor(issuedAt), subjectType: 'human', ...(compromisedAt ? { compromisedAt } : {}) });
+  assert.deepEqual([decide('2026-11-30T11:00:00Z', at).ruleId, decide('2026-11-30T11:00:00Z', at).tier], ['factors-enrolled-since-compromise', 'immediate']);
+  assert.deepEqual([decide('2026-11-01T09:00:00Z', at).ruleId, decide('2026-11-01T09:00:00Z', at).action], ['factors-from-before', 'validate']);
+  assert.equal(decide(at, at).ruleId, 'factors-enrolled-since-compromise', 'at the compromise time counts as after');
+  assert.equal(decide(undefined, at).ruleId, 'factors-enrolled-since-compromise', 'an unknown enrolment time counts as after');
+  assert.equal(decide('2026-11-01T09:00:00Z', undefined).ruleId, 'factors-enrolled-since-compromise', 'an unknown compromise time counts as after');
+  const p = parsePolicy({ version: 1, rules: [{ id: 'old', match: { issued: 'before-compromise' }, tier: 'post-incident-validation', action: 'validate', reason: 'r' }], default: { tier: 'immediate', action: 'revoke' } });
+  assert.equal(classify(p, { artifact: { kind: 'api-key', connector: 'x:y', issuedAt: '2020-01-01T00:00:00Z' }, subjectType: 'human', compromisedAt: at }).ruleId, 'old');
+  assert.throws(() => parsePolicy({ version: 1, rules: [{ id: 'x', match: { issued: 'yesterday' }, tier: 'immediate', reason: 'r' }], default: { tier: 'immediate', action: 'revoke' } }), { code: 'ERR_POLICY_INVALID', message: /rules\[0\]\.match\.issued/ });
 });

@@ -55,7 +55,7 @@ test('the default policy requires replay for credentials that can be presented, 
   for (const kind of ['refresh-token', 'offline-token', 'access-token', 'api-key', 'app-session', 'trusted-browser', 'ssh-certificate', 'directory-account', 'delegated-tool-grant', 'service-account-binding'] as const) {
     assert.equal(need(kind), 'replay', kind);
   }
-  for (const kind of ['idp-session', 'oauth-grant', 'device-registration', 'signing-key'] as const) assert.equal(need(kind), 'relist', kind);
+  for (const kind of ['idp-session', 'oauth-grant', 'device-registration', 'signing-key', 'mfa-factor', 'ssh-public-key', 'app-password'] as const) assert.equal(need(kind), 'relist', kind);
   assert.equal(need('access-token', 'kerberos:corp'), 'self-report', 'Kerberos tickets: Sever never holds them');
   assert.equal(need('app-session', 'postgres-roles:billing'), 'relist', 'an ended database connection cannot be presented again');
 });

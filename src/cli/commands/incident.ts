@@ -105,12 +105,14 @@ export function registerIncident(program: Command, run: Run): void {
     .option('--subject-type <type>', `one of ${SUBJECT_TYPES.join(', ')}`, 'human')
     .option('--id <connector=identifier>', 'the subject id in a connector (repeatable)', collect, [])
     .option('--reason <text>', 'why the incident is opened', '')
+    .option('--compromised-at <time>', 'when the compromise began, ISO 8601 (policy may treat what was issued after it differently, e.g. MFA factors)')
     .option('--as <person>', 'who opens it')
     .action((o) => run(async (g, out, cx) => {
       if (!SUBJECT_TYPES.includes(o.subjectType)) throw inputError(`--subject-type ${oneLine(o.subjectType)}: expected one of ${SUBJECT_TYPES.join(', ')}`, { field: 'subject-type' });
       const input = {
         subject: { type: o.subjectType as SubjectType, handle: arg.name(o.subject, '--subject'), identifiers: parseIdentifiers(o.id) },
         reason: arg.text(o.reason, '--reason'), actor: actor(o.as),
+        ...(o.compromisedAt !== undefined ? { compromisedAt: arg.time(o.compromisedAt, '--compromised-at') } : {}),
       };
       const id = await cx.withEngine(g, (e) => e.openIncident(input));
       out.result({ id }, (r) => `opened incident ${r.id}`);
