@@ -103,7 +103,7 @@ export const withEngine: WithEngine = async (o, fn) => {
     const signer = await loadOrCreateKeyFile(keyFile);
     const secrets = openSecretBox(join(g.dataDir, 'secrets.key'));
     const engine = createEngine({
-      conn, connectors: config.connectors, policy: config.policy, runbook: config.runbook, clock: systemClock,
+      conn, connectors: config.connectors, policy: config.policy, runbook: config.runbook, identities: config.identities, clock: systemClock,
       ids: randomIds((n) => randomBytes(n)), signer, secrets, log,
     });
     try {

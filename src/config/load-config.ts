@@ -1,3 +1,4 @@
+import type { IdentityMapping } from '../core/model.ts';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -14,6 +15,8 @@ export interface LoadedConfig {
   policy: Policy;
   runbook: Runbook;
   ledgerKeyFile?: string;
+  /** Explicit identity links (`identities:`). */
+  identities: IdentityMapping[];
 }
 
 /** One problem of sever.yaml (or of the policy or runbook file it names), with its own code. */
@@ -114,6 +117,19 @@ export function parseConfig(text: string, path = 'sever.yaml'): LoadedConfig {
     add('ERR_RUNBOOK_INVALID', [{ path: 'runbook', message: 'a runbook (or runbookFile) is required: who signs off for identity engineering, each application, and the IR lead' }]);
   }
 
+  if (top.success) {
+    const seen = new Map<string, number>();
+    top.data.identities.forEach((m, i) => {
+      for (const c of Object.keys(m.links)) {
+        if (!Object.hasOwn(top.data.connectors, c)) add('ERR_CONFIG_INVALID', [{ path: `identities[${i}].links.${c}`, message: `no connector ${c} is configured` }]);
+      }
+      for (const name of [m.subject, ...(m.aliases ?? [])]) {
+        const first = seen.get(name);
+        if (first !== undefined && first !== i) add('ERR_CONFIG_INVALID', [{ path: `identities[${i}]`, message: `${JSON.stringify(name)} is already mapped by identities[${first}]` }]);
+        seen.set(name, i);
+      }
+    });
+  }
   if (problems.length > 0) throw configError(path, redact(merge(problems), value));
   const data = top.data!;
   return {
@@ -121,6 +137,7 @@ export function parseConfig(text: string, path = 'sever.yaml'): LoadedConfig {
     connectors,
     policy: policy!,
     runbook: runbook!,
+    identities: data.identities.map((m) => ({ subject: m.subject, ...(m.aliases ? { aliases: m.aliases } : {}), links: m.links })),
     ...(data.ledger?.keyFile ? { ledgerKeyFile: resolve(base, data.ledger.keyFile) } : {}),
   };
 }

@@ -45,6 +45,15 @@ export const configSchema = z.strictObject({
   runbook: z.unknown().optional(),
   runbookFile: z.string().min(1).optional(),
   ledger: z.strictObject({ keyFile: z.string().min(1).optional() }).optional(),
+  /** Explicit identity links (docs/config.md): a subject's identifier in each connector. */
+  identities: z
+    .array(z.strictObject({
+      subject: z.string().trim().min(1).max(256),
+      aliases: z.array(z.string().trim().min(1).max(256)).max(64).optional(),
+      links: z.record(z.string().regex(CONNECTOR_NAME, 'expected a connector instance name kind:instance'), z.string().trim().min(1).max(512)),
+    }))
+    .max(100_000)
+    .default([]),
 });
 
 export type ConfigFile = z.output<typeof configSchema>;

@@ -51,6 +51,20 @@ export interface Subject {
 export interface IdentityLink {
   connector: string;
   identifier: string;
+  /** What the link matched on: `email`, `upn`, `login`, `saml-nameid`, or another attribute name. */
+  via?: string;
+}
+
+/**
+ * Explicit identity links from sever.yaml (`identities:`): for a subject handle, its identifier in
+ * each connector, for when matching by email, UPN, login or SAML NameID is ambiguous. They win over
+ * links that discovery finds, and a disagreement is recorded.
+ */
+export interface IdentityMapping {
+  /** The subject handle (as given to `incident open --subject`), or one of its aliases. */
+  subject: string;
+  aliases?: string[];
+  links: Record<string, string>;
 }
 
 export type AttributeValue = string | number | boolean | null;

@@ -2,6 +2,7 @@
  * What every engine operation receives. Built once by `createEngine`; no module singletons.
  */
 import type { Clock, IdSource } from '../core/clock.ts';
+import type { IdentityMapping } from '../core/model.ts';
 import type { Policy } from '../core/policy.ts';
 import type { Runbook } from '../core/runbook.ts';
 import type { Connector } from '../connectors/contract.ts';
@@ -28,6 +29,25 @@ export interface EngineTuning {
   pollers: number;
   /** How often `contain`/`verify` look at the step table while waiting. */
   waitPollMs: number;
+  /** How often, while waiting, every pending step is checked for a live job. */
+  liveCheckMs: number;
+  /** Added to the latest step deadline to give the wait of `contain`/`verify` its end. */
+  deadlineMarginMs: number;
+  /** Durable jobs (given as a whole when overridden). */
+  jobs: JobTuning;
+}
+
+/**
+ * When a step batch's handler throws (a store failure, a bug: anything outside the connector
+ * contract, whose errors settle the step instead), pg-boss retries its job `retryLimit` times, then
+ * moves it to the dead-letter queue. A pending step whose job died there, or vanished, is
+ * re-enqueued `requeueLimit` times; after that it is settled `failed` with ERR_STEP_EXHAUSTED.
+ */
+export interface JobTuning {
+  retryLimit: number;
+  retryDelaySeconds: number;
+  retryBackoff: boolean;
+  requeueLimit: number;
 }
 
 export const DEFAULT_TUNING: EngineTuning = {
@@ -35,7 +55,20 @@ export const DEFAULT_TUNING: EngineTuning = {
   batchSize: 2,
   pollers: 4,
   waitPollMs: 50,
+  liveCheckMs: 2_000,
+  deadlineMarginMs: 30_000,
+  jobs: { retryLimit: 3, retryDelaySeconds: 1, retryBackoff: true, requeueLimit: 2 },
 };
+
+/**
+ * Waits `ms`: through the clock when it can sleep (a test clock that moves time on), else on a
+ * timer. Every wait of the engine goes through here.
+ */
+export function sleep(ctx: { clock: Clock }, ms: number): Promise<void> {
+  const clock = ctx.clock as Clock & { sleep?: (ms: number) => Promise<void> };
+  if (typeof clock.sleep === 'function') return clock.sleep(ms);
+  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+}
 
 export interface ConnectorLimits {
   concurrency: number;
@@ -61,6 +94,8 @@ export interface EngineContext {
   log: Logger;
   tuning: EngineTuning;
   runner: Runner;
+  /** Explicit identity links from sever.yaml: a subject's identifier per connector. */
+  identities: IdentityMapping[];
   /** Rate-budget units this process took from a provider's current window and has not used yet. */
   budgets: Map<string, { windowStart: number; units: number; refill?: Promise<unknown> }>;
 }

@@ -5,6 +5,7 @@
 import type { Clock, IdSource } from '../core/clock.ts';
 import { requireActor } from '../core/actor.ts';
 import { SeverError } from '../core/errors.ts';
+import type { IdentityMapping } from '../core/model.ts';
 import type { Policy } from '../core/policy.ts';
 import type { Runbook } from '../core/runbook.ts';
 import type { Connector, ConnectorDeps } from '../connectors/contract.ts';
@@ -48,6 +49,8 @@ export interface EngineOptions {
   tuning?: Partial<EngineTuning>;
   fetch?: typeof globalThis.fetch;
   env?: NodeJS.ProcessEnv;
+  /** Explicit identity links (sever.yaml `identities:`). */
+  identities?: IdentityMapping[];
 }
 
 export type Engine = ReturnType<typeof createEngine>;
@@ -101,7 +104,7 @@ export function createEngine(o: EngineOptions) {
   });
   const ctx: EngineContext = {
     conn: o.conn, db: o.conn.db, connectors, limits, policy: o.policy, runbook: o.runbook, clock: o.clock, ids: o.ids,
-    ledger: createLedgerWriter(o.signer, o.clock), secrets: o.secrets, log, tuning, runner, budgets: new Map(),
+    ledger: createLedgerWriter(o.signer, o.clock), secrets: o.secrets, log, tuning, runner, budgets: new Map(), identities: o.identities ?? [],
   };
   let recovered: Promise<number> | undefined;
   /**

@@ -6,11 +6,31 @@ import type { EngineContext } from './context.ts';
 import { sha256Hex } from './secret-box.ts';
 import { withRetry } from './with-retry.ts';
 
+/** How discovery came by the subject's identifier in a connector. */
+export type IdentifierSource =
+  | { via: 'incident' }
+  | { via: 'identities'; entry: number }
+  | { via: 'link'; from: string; externalId: string; matched?: string }
+  | { via: 'handle' };
+
 export interface DiscoverResult {
   added: number;
   total: number;
-  connectors: Record<string, { identifier: string; found: number; added: number; error?: { code: string; message: string } }>;
+  connectors: Record<string, { identifier: string; source: IdentifierSource; found: number; added: number; error?: { code: string; message: string } }>;
   subject: Subject;
+  /** Links discovery found that disagree with an identifier already known (the known one is kept). */
+  conflicts: Array<{ connector: string; kept: string; keptFrom: IdentifierSource; found: string; from: string; matched?: string }>;
+}
+
+/** The identifiers of a subject in each connector, and where each came from: the incident, sever.yaml, a link, or the handle. */
+function initialIdentifiers(ctx: EngineContext, subject: Subject): Map<string, { identifier: string; source: IdentifierSource }> {
+  const known = new Map<string, { identifier: string; source: IdentifierSource }>();
+  for (const [c, id] of Object.entries(subject.identifiers)) known.set(c, { identifier: id, source: { via: 'incident' } });
+  const entry = ctx.identities.findIndex((m) => m.subject === subject.handle || (m.aliases ?? []).includes(subject.handle));
+  if (entry >= 0) {
+    for (const [c, id] of Object.entries(ctx.identities[entry]!.links)) if (!known.has(c) && ctx.connectors.has(c)) known.set(c, { identifier: id, source: { via: 'identities', entry } });
+  }
+  return known;
 }
 
 /**
@@ -28,7 +48,9 @@ export async function discover(ctx: EngineContext, incidentId: string, actor: st
     await ctx.ledger.append(tx, incidentId, 'discovery.started', actor, { connectors: [...ctx.connectors.keys()], subject });
   });
 
-  const result: DiscoverResult = { added: 0, total: 0, connectors: {}, subject };
+  const result: DiscoverResult = { added: 0, total: 0, connectors: {}, subject, conflicts: [] };
+  const known = initialIdentifiers(ctx, subject);
+  for (const [c, k] of known) subject.identifiers[c] = k.identifier;
   const done = new Set<string>();
   let pending = [...ctx.connectors.keys()];
   while (pending.length > 0) {
@@ -38,7 +60,7 @@ export async function discover(ctx: EngineContext, incidentId: string, actor: st
       round.map(async (name) => {
         done.add(name);
         const connector = ctx.connectors.get(name)!;
-        const identifier = subject.identifiers[name] ?? subject.handle;
+        const identifier = known.get(name)?.identifier ?? subject.handle;
         try {
           const items = await withRetry(ctx, () => connector.discover({ id: identifier, handle: subject.handle }));
           return { name, identifier, items };
@@ -49,17 +71,29 @@ export async function discover(ctx: EngineContext, incidentId: string, actor: st
     );
     for (const { name, identifier, items, error } of found) {
       const added = await recordDiscovered(ctx, incidentId, name, identifier, items, actor);
-      result.connectors[name] = { identifier, found: items.length, added, ...(error ? { error: { code: error.code, message: error.message } } : {}) };
+      result.connectors[name] = { identifier, source: known.get(name)?.source ?? { via: 'handle' }, found: items.length, added, ...(error ? { error: { code: error.code, message: error.message } } : {}) };
       result.added += added;
       if (error) {
         await ctx.db.transaction((tx) => ctx.ledger.append(tx, incidentId, 'discovery.completed', actor, { connector: name, error: error.toJSON() }));
       }
       for (const item of items) {
         for (const link of item.links ?? []) {
-          if (!ctx.connectors.has(link.connector) || subject.identifiers[link.connector] === link.identifier) continue;
+          if (!ctx.connectors.has(link.connector)) continue;
+          const had = known.get(link.connector);
+          if (had?.identifier === link.identifier) continue;
+          const source: IdentifierSource = { via: 'link', from: name, externalId: item.externalId, ...(link.via ? { matched: link.via } : {}) };
+          // A known identifier (from the incident, sever.yaml or an earlier link) wins; the disagreement is recorded.
+          if (had) {
+            result.conflicts.push({ connector: link.connector, kept: had.identifier, keptFrom: had.source, found: link.identifier, from: name, ...(link.via ? { matched: link.via } : {}) });
+            continue;
+          }
+          known.set(link.connector, { identifier: link.identifier, source });
           subject.identifiers[link.connector] = link.identifier;
-          if (!done.has(link.connector) || !pending.includes(link.connector)) pending.push(link.connector);
-          done.delete(link.connector);
+          if (done.has(link.connector)) {
+            // Discovered before this link under the handle: look again under the linked identifier.
+            done.delete(link.connector);
+          }
+          pending.push(link.connector);
         }
       }
     }
@@ -75,6 +109,7 @@ export async function discover(ctx: EngineContext, incidentId: string, actor: st
       total: result.total,
       subject,
       connectors: result.connectors,
+      ...(result.conflicts.length ? { identityConflicts: result.conflicts } : {}),
     });
   });
   const failed = Object.entries(result.connectors).filter(([, c]) => c.error);

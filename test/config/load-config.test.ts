@@ -158,3 +158,14 @@ describe('sever.yaml', () => {
     });
   });
 });
+
+describe('sever.yaml identities', () => {
+  it('takes explicit identity links and refuses links to unknown connectors and subjects mapped twice, all at once', () => {
+    const ok = parseConfig(config({}, { identities: [{ subject: 'alice@example.com', aliases: ['alice'], links: { 'oauth:x': 'u-123' } }] }));
+    assert.deepEqual(ok.identities, [{ subject: 'alice@example.com', aliases: ['alice'], links: { 'oauth:x': 'u-123' } }]);
+    assert.deepEqual(parseConfig(config({})).identities, [], 'optional');
+    const e = failure(config({}, { identities: [{ subject: 'alice', links: { 'okta:corp': '00u1' } }, { subject: 'bob', aliases: ['alice'], links: {} }] }));
+    assert.equal(e.code, 'ERR_CONFIG_INVALID');
+    assert.deepEqual(paths(e).sort(), ['identities[0].links.okta:corp', 'identities[1]']);
+  });
+});

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { randomIds, type Clock } from '../../src/core/clock.ts';
 import { DEFAULT_POLICY, type Policy } from '../../src/core/policy.ts';
 import { parseRunbook, type Runbook } from '../../src/core/runbook.ts';
-import { createEngine, type Engine } from '../../src/engine/create-engine.ts';
+import { createEngine, type Engine, type EngineOptions } from '../../src/engine/create-engine.ts';
 import { secretBoxFromKey } from '../../src/engine/secret-box.ts';
 import { loadOrCreateKeyFile } from '../../src/ledger/index.ts';
 import { openStore } from '../../src/store/open.ts';
@@ -28,13 +28,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(driver: 'pglite' | 'postgres', connectors: Connector[], clock: Clock, tuning: Partial<EngineTuning> = {}, policy: Policy = DEFAULT_POLICY, runbook: Runbook = TEST_RUNBOOK): Promise<Harness> {
+export async function startHarness(driver: 'pglite' | 'postgres', connectors: Connector[], clock: Clock, tuning: Partial<EngineTuning> = {}, policy: Policy = DEFAULT_POLICY, runbook: Runbook = TEST_RUNBOOK, extra: Partial<EngineOptions> = {}): Promise<Harness> {
   const tdb = await createTestDatabase(driver);
   const conn = await openStore({ dataDir: tdb.dataDir, ...(tdb.databaseUrl ? { databaseUrl: tdb.databaseUrl } : {}) });
   const signer = await loadOrCreateKeyFile(join(tdb.dataDir, 'ledger.jwk'));
   const engine = createEngine({
     conn, connectors, policy, runbook, clock, ids: randomIds((n) => randomBytes(n)), signer,
     secrets: secretBoxFromKey(randomBytes(32)), tuning: { retry: { baseMs: 10, factor: 2, maxMs: 100, maxAttempts: 6 }, ...tuning },
+    ...extra,
   });
   return {
     engine, conn, tdb,

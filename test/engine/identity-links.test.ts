@@ -1,0 +1,56 @@
+/**
+ * Identity correlation across providers: discovery follows links (by email, UPN, login, SAML
+ * NameID), sever.yaml's explicit `identities:` win over them, and every connector's identifier
+ * says where it came from; a disagreement is recorded, never silently resolved.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createMemoryConnector, createMemoryProvider, type MemoryProvider } from '../../lab/memory/provider.ts';
+import type { Connector } from '../../src/connectors/contract.ts';
+import { systemClock } from '../../src/core/clock.ts';
+import { DEFAULT_POLICY } from '../../src/core/policy.ts';
+import { listLedger } from '../../src/store/repo.ts';
+import { startHarness, TEST_RUNBOOK, type Harness } from '../support/engine-harness.ts';
+
+/** A memory connector whose artifacts carry links to other connectors. */
+function linking(name: string, p: MemoryProvider, links: Record<string, Array<{ connector: string; identifier: string; via: string }>>): Connector {
+  const base = createMemoryConnector(name, p, systemClock);
+  return { ...base, discover: async (s) => (await base.discover(s)).map((a) => ({ ...a, links: links[s.id] ?? [] })) };
+}
+
+describe('identity links', { timeout: 60_000 }, () => {
+  let h: Harness;
+  const idp = createMemoryProvider(systemClock);
+  const git = createMemoryProvider(systemClock);
+  const cloud = createMemoryProvider(systemClock);
+  before(async () => {
+    idp.add({ subject: 'alice@example.com', kind: 'idp-session', externalId: 's1', revocable: true });
+    git.add({ subject: 'alice-gh', kind: 'api-key', externalId: 'pat-1', revocable: true });
+    git.add({ subject: 'alice', kind: 'api-key', externalId: 'pat-of-another-alice', revocable: true });
+    cloud.add({ subject: 'asmith', kind: 'api-key', externalId: 'AKIA1', revocable: true });
+    cloud.add({ subject: 'alice.s', kind: 'api-key', externalId: 'AKIA-wrong', revocable: true });
+    const connectors = [
+      linking('memory:idp', idp, { 'alice@example.com': [{ connector: 'memory:git', identifier: 'alice-gh', via: 'saml-nameid' }, { connector: 'memory:cloud', identifier: 'alice.s', via: 'email' }] }),
+      createMemoryConnector('memory:git', git, systemClock),
+      createMemoryConnector('memory:cloud', cloud, systemClock),
+    ];
+    h = await startHarness('pglite', connectors, systemClock, {}, DEFAULT_POLICY, TEST_RUNBOOK, { identities: [{ subject: 'alice@example.com', links: { 'memory:cloud': 'asmith' } }] });
+  });
+  after(async () => h?.close());
+
+  it('follows links, prefers explicit ones, says where each identifier came from, and records the disagreement', async () => {
+    const id = await h.engine.openIncident({ subject: { type: 'human', handle: 'alice@example.com', identifiers: {} }, actor: 'ida' });
+    const r = await h.engine.discover(id, 'ida');
+    assert.deepEqual(r.connectors['memory:idp']!.source, { via: 'handle' });
+    assert.deepEqual(r.connectors['memory:git']!.source, { via: 'link', from: 'memory:idp', externalId: 's1', matched: 'saml-nameid' });
+    assert.equal(r.connectors['memory:git']!.identifier, 'alice-gh');
+    assert.deepEqual(r.connectors['memory:cloud']!.source, { via: 'identities', entry: 0 });
+    assert.equal(r.connectors['memory:cloud']!.identifier, 'asmith');
+    const found = (await h.engine.show(id)).artifacts.map((a) => `${a.connector}/${(a as { externalId: string }).externalId}`).sort();
+    assert.deepEqual(found, ['memory:cloud/AKIA1', 'memory:git/pat-1', 'memory:idp/s1'], 'the other alice and the wrongly linked key are not taken');
+    assert.deepEqual(r.conflicts.map((c) => [c.connector, c.kept, c.found, c.matched]), [['memory:cloud', 'asmith', 'alice.s', 'email']]);
+    const done = ((await listLedger(h.conn.db, id)) as Array<{ type: string; payload: any }>).filter((e) => e.type === 'discovery.completed').at(-1)!;
+    assert.equal(done.payload.identityConflicts[0].kept, 'asmith');
+    assert.equal(done.payload.connectors['memory:git'].source.matched, 'saml-nameid');
+  });
+});
