@@ -37,7 +37,9 @@ const userRep = (u: LabUser) => ({
   totp: false, requiredActions: [], notBefore: 0,
 });
 
-export async function handleAdmin(ctx: AdminContext, req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+export async function handleAdmin(ctx: AdminContext, req: IncomingMessage, res: ServerResponse, rawPath: string, query: URLSearchParams): Promise<void> {
+  // Keycloak answers with or without a trailing slash; its own admin client asks `/users/?…`.
+  const path = rawPath.length > 1 ? rawPath.replace(/\/+$/, '') : rawPath;
   if (bearerOf(req) !== ctx.adminToken()) return send(res, 401, { error: 'HTTP 401 Unauthorized' });
   const method = req.method ?? 'GET';
   const uuidOf = (clientId: string) => ctx.clients.find((c) => c.clientId === clientId)?.uuid ?? clientId;

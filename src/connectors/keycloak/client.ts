@@ -1,7 +1,8 @@
 /**
- * The only code of the keycloak connector that talks HTTP: the admin REST API
- * (`{baseUrl}/admin/realms/{realm}/…`, bearer admin token), the realm's OIDC token endpoints
- * and an optional resource server.
+ * The only code of the keycloak connector that talks HTTP: the admin REST API through Keycloak's
+ * own admin client (`@keycloak/keycloak-admin-client`, bearer admin token), the realm's OIDC token
+ * endpoints and an optional resource server. The lab's tokens extension, which Keycloak lacks, is
+ * the one admin call made directly.
  *
  * HTTP outcomes become coded errors: 429 → ERR_PROVIDER_RATE_LIMITED (retryAfterMs from
  * Retry-After), 5xx / network / timeout → ERR_PROVIDER_UNAVAILABLE (both retryable), other 4xx →
@@ -13,6 +14,7 @@
  * (token, token/introspect, revoke, userinfo), so no discovery round-trip is needed; each can be
  * overridden in settings (e.g. behind a proxy). The lab IdP uses the same layout.
  */
+import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { SeverError } from '../../core/errors.ts';
 import { call, OAuthClient as TokenClient, providerError, type ClientCredentials, type HttpDeps, type OAuthEndpoints, type Probe } from '../shared/oauth/client.ts';
 
@@ -70,12 +72,17 @@ export interface KcToken {
 
 export interface KeycloakEndpoints extends OAuthEndpoints {
   admin: string;
+  /** Keycloak's root URL and the realm, for the admin client. */
+  base: string;
+  realm: string;
 }
 
 export function keycloakEndpoints(baseUrl: string, realm: string, overrides: OAuthEndpoints = {}): KeycloakEndpoints {
   const base = baseUrl.replace(/\/+$/, '');
   const oidc = `${base}/realms/${encodeURIComponent(realm)}/protocol/openid-connect`;
   return {
+    base,
+    realm,
     admin: `${base}/admin/realms/${encodeURIComponent(realm)}`,
     token: `${oidc}/token`,
     introspection: `${oidc}/token/introspect`,
@@ -93,6 +100,7 @@ export class KeycloakClient {
   readonly #endpoints: KeycloakEndpoints;
   readonly #adminToken: () => Promise<string>;
   readonly #resourceServerUrl: string | undefined;
+  readonly #kc: KcAdminClient;
 
   constructor(o: { http: HttpDeps; endpoints: KeycloakEndpoints; adminToken: () => Promise<string>; credentials: () => Promise<ClientCredentials>; resourceServerUrl?: string }) {
     this.#http = o.http;
@@ -100,67 +108,92 @@ export class KeycloakClient {
     this.#adminToken = o.adminToken;
     this.#resourceServerUrl = o.resourceServerUrl;
     this.oauth = new TokenClient(o.http, async () => o.endpoints, o.credentials);
+    this.#kc = new KcAdminClient({ baseUrl: o.endpoints.base, realmName: o.endpoints.realm, timeout: o.http.timeoutMs });
+    // The admin token is resolved per call from its reference (it may be rotated under Sever).
+    this.#kc.registerTokenProvider({ getAccessToken: () => this.#adminToken() });
   }
 
-  /** One admin call; answers 2xx and 404 (the caller decides), maps everything else to a SeverError. */
-  async #admin(method: string, path: string, what: string): Promise<{ status: number; body: unknown }> {
-    const a = await call(this.#http, what, `${this.#endpoints.admin}${path}`, {
-      method, headers: { authorization: `Bearer ${await this.#adminToken()}`, accept: 'application/json' },
-    });
-    if ((a.status >= 200 && a.status < 300) || a.status === 404) return { status: a.status, body: a.body };
-    throw providerError(this.#http, what, a);
+  /**
+   * One call through Keycloak's admin client. 404 answers `undefined` (the caller decides what a
+   * missing user or session means); every other failure becomes a coded SeverError.
+   */
+  async #admin<T>(what: string, run: (kc: KcAdminClient) => Promise<T>): Promise<T | undefined> {
+    try {
+      return await run(this.#kc);
+    } catch (e) {
+      const res = (e as { response?: Response }).response;
+      if (res instanceof Response) {
+        if (res.status === 404) return undefined;
+        let body: unknown = (e as { responseData?: unknown }).responseData;
+        if (typeof body === 'string') body = { error: body };
+        throw providerError(this.#http, what, { status: res.status, headers: res.headers, body: body ?? null });
+      }
+      const name = (e as Error)?.name;
+      throw new SeverError('ERR_PROVIDER_UNAVAILABLE', `${this.#http.name}: ${what} could not reach the provider (${name === 'TimeoutError' || name === 'AbortError' ? 'timed out' : ((e as Error)?.message ?? String(e))})`, {
+        retryable: true, details: { connector: this.#http.name, operation: what }, cause: e,
+      });
+    }
   }
 
-  async #list<T>(path: string, what: string): Promise<T[] | undefined> {
-    const r = await this.#admin('GET', path, what);
-    if (r.status === 404) return undefined;
-    if (!Array.isArray(r.body)) throw this.#shape(what, r.status);
-    return r.body as T[];
+  async #list<T>(what: string, run: (kc: KcAdminClient) => Promise<unknown>): Promise<T[] | undefined> {
+    const r = await this.#admin(what, run);
+    if (r === undefined) return undefined;
+    if (!Array.isArray(r)) throw this.#shape(what);
+    return r as T[];
   }
 
-  #shape(what: string, status: number): SeverError {
-    return new SeverError('ERR_PROVIDER_RESPONSE', `${this.#http.name}: ${what} did not answer a JSON array`, { details: { connector: this.#http.name, operation: what, status } });
+  #shape(what: string): SeverError {
+    return new SeverError('ERR_PROVIDER_RESPONSE', `${this.#http.name}: ${what} did not answer a JSON array`, { details: { connector: this.#http.name, operation: what } });
   }
 
   async getUser(id: string): Promise<KcUser | undefined> {
-    const r = await this.#admin('GET', `/users/${seg(id)}`, 'admin GET user');
-    return r.status === 404 ? undefined : (r.body as KcUser);
+    const u = await this.#admin('admin GET user', (kc) => kc.users.findOne({ id }));
+    return u ? (u as KcUser) : undefined;
   }
 
   async findUsers(field: 'username' | 'email', value: string): Promise<KcUser[]> {
-    return (await this.#list<KcUser>(`/users?${field}=${seg(value)}&exact=true`, 'admin GET users')) ?? [];
+    return (await this.#list<KcUser>('admin GET users', (kc) => kc.users.find({ [field]: value, exact: true }))) ?? [];
   }
 
   /** The user's SSO sessions; undefined when the user is gone. */
   sessions(userId: string): Promise<KcSession[] | undefined> {
-    return this.#list(`/users/${seg(userId)}/sessions`, 'admin GET user sessions');
+    return this.#list('admin GET user sessions', (kc) => kc.users.listSessions({ id: userId }));
   }
 
   offlineSessions(userId: string, clientUuid: string): Promise<KcSession[] | undefined> {
-    return this.#list(`/users/${seg(userId)}/offline-sessions/${seg(clientUuid)}`, 'admin GET offline sessions');
+    return this.#list('admin GET offline sessions', (kc) => kc.users.listOfflineSessions({ id: userId, clientId: clientUuid }));
   }
 
   consents(userId: string): Promise<KcConsent[] | undefined> {
-    return this.#list(`/users/${seg(userId)}/consents`, 'admin GET consents');
+    return this.#list('admin GET consents', (kc) => kc.users.listConsents({ id: userId }));
   }
 
   async clients(): Promise<KcClientRep[]> {
-    return (await this.#list<KcClientRep>('/clients', 'admin GET clients')) ?? [];
+    return (await this.#list<KcClientRep>('admin GET clients', (kc) => kc.clients.find())) ?? [];
   }
 
-  /** The lab's tokens extension; undefined when the server has none (real Keycloak answers 404). */
-  tokens(userId: string): Promise<KcToken[] | undefined> {
-    return this.#list(`/users/${seg(userId)}/tokens`, 'admin GET tokens (lab extension)');
+  /** The lab's tokens extension (not in Keycloak, so not in its admin client); undefined when the server has none. */
+  async tokens(userId: string): Promise<KcToken[] | undefined> {
+    const what = 'admin GET tokens (lab extension)';
+    const a = await call(this.#http, what, `${this.#endpoints.admin}/users/${seg(userId)}/tokens`, {
+      headers: { authorization: `Bearer ${await this.#adminToken()}`, accept: 'application/json' },
+    });
+    if (a.status === 404) return undefined;
+    if (a.status < 200 || a.status >= 300) throw providerError(this.#http, what, a);
+    if (!Array.isArray(a.body)) throw this.#shape(what);
+    return a.body as KcToken[];
   }
 
   /** 204 when ended, 404 when already gone. */
   async deleteSession(sessionId: string): Promise<number> {
-    return (await this.#admin('DELETE', `/sessions/${seg(sessionId)}`, 'admin DELETE session')).status;
+    const done = await this.#admin('admin DELETE session', async (kc) => (await kc.realms.deleteSession({ realm: this.#endpoints.realm, session: sessionId, isOffline: false }), true));
+    return done ? 204 : 404;
   }
 
   /** 204 when revoked, 404 when there was no consent nor offline token. */
   async deleteConsent(userId: string, clientId: string): Promise<number> {
-    return (await this.#admin('DELETE', `/users/${seg(userId)}/consents/${seg(clientId)}`, 'admin DELETE consent')).status;
+    const done = await this.#admin('admin DELETE consent', async (kc) => (await kc.users.revokeConsent({ id: userId, clientId }), true));
+    return done ? 204 : 404;
   }
 
   get hasResourceServer(): boolean {

@@ -19,7 +19,7 @@ export const DELETE_CONSENT = 'admin-api:DELETE /users/{id}/consents/{clientId}'
 const VIEW = 'realm-management: view-users';
 const MANAGE = 'realm-management: manage-users';
 const SEVER_CLIENT = 'a confidential client of the realm for introspection and revocation, allowed to revoke other clients\' tokens';
-const TOKENS_EXT = 'GET /admin/realms/{realm}/users/{id}/tokens (LAB EXTENSION: Keycloak has no API that lists tokens; against a real Keycloak this finds nothing and tokens come from `incident add-artifact`)';
+const TOKENS_EXT = 'GET /admin/realms/{realm}/users/{id}/tokens (LAB EXTENSION: Keycloak has no API that lists tokens; against a real Keycloak this finds nothing and tokens come from `incident add-artifact`). Every other admin call goes through Keycloak\'s own admin client, @keycloak/keycloak-admin-client';
 const JWT_AT = {
   what: 'access tokens are self-contained JWTs: resource servers that validate them locally accept them until exp, whatever is revoked',
   compensatingAction: 'await expiry (access token lifespan, 5 min by default), proved by the resource server refusing the token after exp; or rotate the realm keys',
