@@ -10,7 +10,7 @@
  */
 import type { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
-import type { ArtifactHandle, ArtifactKind, DiscoveredArtifact } from '../core/model.ts';
+import type { ArtifactHandle, ArtifactKind, DiscoveredArtifact, SubjectType } from '../core/model.ts';
 import type { ProofStrength } from '../core/proof.ts';
 
 export type { ProofStrength };
@@ -98,6 +98,13 @@ export interface ConnectorDeps {
 export interface SubjectRef {
   id: string;
   handle: string;
+  /**
+   * What kind of subject it is. For `integration` (a third-party OAuth client or app) `id` names
+   * the client or app, and discovery finds its grants, tokens and installations across every user
+   * of the provider, each artifact naming the user it acts for (`attributes.actsFor`). A connector
+   * that cannot discover for a subject type answers no artifacts and says so in its manifest.
+   */
+  type?: SubjectType;
 }
 
 export type RevokeStatus =

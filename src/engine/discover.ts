@@ -62,7 +62,7 @@ export async function discover(ctx: EngineContext, incidentId: string, actor: st
         const connector = ctx.connectors.get(name)!;
         const identifier = known.get(name)?.identifier ?? subject.handle;
         try {
-          const items = await withRetry(ctx, () => connector.discover({ id: identifier, handle: subject.handle }));
+          const items = await withRetry(ctx, () => connector.discover({ id: identifier, handle: subject.handle, type: subject.type }));
           return { name, identifier, items };
         } catch (e) {
           return { name, identifier, items: [] as DiscoveredArtifact[], error: toSeverError(e) };
