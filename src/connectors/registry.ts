@@ -2,6 +2,7 @@
  * The built-in connector kinds. Adding a connector = one folder + one line here.
  */
 import { agentGrantsModule } from './agent-grants/index.ts';
+import { awsIamModule } from './aws-iam/index.ts';
 import type { ConnectorModule } from './contract.ts';
 import { keycloakConnector } from './keycloak/index.ts';
 import { jwtIssuerModule } from './jwt-issuer/index.ts';
@@ -22,4 +23,5 @@ export const CONNECTOR_MODULES: Record<string, ConnectorModule> = {
   'redis-sessions': redisSessionsModule as unknown as ConnectorModule,
   'jwt-issuer': jwtIssuerModule as unknown as ConnectorModule,
   'agent-grants': agentGrantsModule as unknown as ConnectorModule,
+  'aws-iam': awsIamModule as unknown as ConnectorModule,
 };

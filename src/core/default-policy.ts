@@ -31,6 +31,18 @@ export const DEFAULT_PROOF: ProofPolicy = {
       reason: "The app keeps only a hash of each remember-me token, so Sever never sees one to present; the app signs a browser in only through that key, and reading it back gone is the app's own state, not its opinion.",
     },
     {
+      id: 'aws-signing-certificates',
+      match: { connector: 'aws-iam:*', kind: 'api-key', attributes: { credentialType: 'signing-certificate' } },
+      requires: 'relist',
+      reason: 'An IAM signing certificate is accepted only by legacy services Sever cannot call, so it cannot be presented; ListSigningCertificates showing it gone is the evidence there is.',
+    },
+    {
+      id: 'aws-console-login',
+      match: { connector: 'aws-iam:*', kind: 'directory-account' },
+      requires: 'relist',
+      reason: 'An AWS console password signs in only through a browser flow (MFA, CAPTCHA) that no API replays; GetLoginProfile answering NoSuchEntity is the evidence there is.',
+    },
+    {
       id: 'replayable-credentials',
       match: {
         kind: ['refresh-token', 'offline-token', 'access-token', 'api-key', 'app-session', 'trusted-browser', 'ssh-certificate', 'directory-account', 'delegated-tool-grant', 'service-account-binding'],
