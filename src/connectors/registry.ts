@@ -3,12 +3,14 @@
  */
 import { agentGrantsModule } from './agent-grants/index.ts';
 import { awsIamModule } from './aws-iam/index.ts';
+import { githubModule } from './github/index.ts';
 import type { ConnectorModule } from './contract.ts';
 import { keycloakConnector } from './keycloak/index.ts';
 import { jwtIssuerModule } from './jwt-issuer/index.ts';
 import { kerberosModule } from './kerberos/index.ts';
 import { ldapModule } from './ldap/index.ts';
 import { oauthConnector } from './oauth/index.ts';
+import { oktaConnector } from './okta/index.ts';
 import { postgresRolesModule } from './postgres-roles/index.ts';
 import { redisSessionsModule } from './redis-sessions/index.ts';
 import { sshCaModule } from './ssh-ca/index.ts';
@@ -24,4 +26,6 @@ export const CONNECTOR_MODULES: Record<string, ConnectorModule> = {
   'jwt-issuer': jwtIssuerModule as unknown as ConnectorModule,
   'agent-grants': agentGrantsModule as unknown as ConnectorModule,
   'aws-iam': awsIamModule as unknown as ConnectorModule,
+  okta: oktaConnector as unknown as ConnectorModule,
+  github: githubModule as unknown as ConnectorModule,
 };

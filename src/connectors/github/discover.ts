@@ -1,0 +1,49 @@
+import type { DiscoveredArtifact } from '../../core/model.ts';
+import type { SubjectRef } from '../contract.ts';
+import type { GithubClient } from './client.ts';
+
+const TOKEN_TYPES = ['personal access token', 'OAuth app token', 'GitHub app token'];
+
+/**
+ * Every org-side credential of a login: its fine-grained PATs with org access, its credentials
+ * authorized for SAML SSO (tokens as api-key, SSH keys as ssh-public-key) and the deploy keys it
+ * added to the org's repositories (`repos` when configured, else every repository of the org).
+ * Token values are never visible to an org owner: none is returned as a secret.
+ */
+export async function discoverGithub(c: GithubClient, subject: SubjectRef, repos: string[] | undefined): Promise<DiscoveredArtifact[]> {
+  const login = subject.id;
+  const out: DiscoveredArtifact[] = [];
+  // Filtered again here: a server that ignored `owner[]` must not hand Sever someone else's tokens.
+  for (const g of (await c.fgPats(login)).filter((x) => x.owner.login.toLowerCase() === login.toLowerCase())) {
+    out.push({
+      kind: 'api-key', externalId: `fg-pat:${g.id}`, label: `fine-grained PAT "${g.token_name}" of ${login} with access to ${c.org}`,
+      issuedAt: g.access_granted_at, ...(g.token_expires_at ? { expiresAt: g.token_expires_at } : {}),
+      attributes: { source: 'fg-pat', patId: g.id, tokenId: g.token_id, login, tokenName: g.token_name },
+    });
+  }
+  for (const a of await c.authorizations(login)) {
+    if (a.login.toLowerCase() !== login.toLowerCase()) continue;
+    if (a.credential_type === 'SSH key') {
+      out.push({
+        kind: 'ssh-public-key', externalId: `sso-credential:${a.credential_id}`, label: `SSH key ${a.authorized_credential_title ?? a.fingerprint ?? a.credential_id} of ${login}, authorized for ${c.org} SSO`,
+        attributes: { source: 'sso-authorization', credentialId: a.credential_id, login, fingerprint: a.fingerprint ?? null, keyId: a.authorized_credential_id },
+      });
+    } else if (TOKEN_TYPES.includes(a.credential_type)) {
+      out.push({
+        kind: 'api-key', externalId: `sso-credential:${a.credential_id}`, label: `${a.credential_type} …${a.token_last_eight ?? '?'} of ${login}, authorized for ${c.org} SSO`,
+        ...(a.authorized_credential_expires_at ? { expiresAt: a.authorized_credential_expires_at } : {}),
+        attributes: { source: 'sso-authorization', credentialId: a.credential_id, credentialType: a.credential_type, login, tokenLastEight: a.token_last_eight ?? null },
+      });
+    }
+  }
+  for (const repo of repos ?? (await c.repos())) {
+    for (const k of await c.deployKeys(repo)) {
+      if ((k.added_by ?? '').toLowerCase() !== login.toLowerCase()) continue;
+      out.push({
+        kind: 'ssh-public-key', externalId: `deploy-key:${repo}:${k.id}`, label: `deploy key "${k.title}" on ${c.org}/${repo} added by ${login}${k.read_only ? ' (read-only)' : ' (read-write)'}`,
+        attributes: { source: 'deploy-key', repo, keyId: k.id, login, readOnly: k.read_only },
+      });
+    }
+  }
+  return out;
+}
