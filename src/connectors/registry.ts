@@ -4,6 +4,7 @@
 import { agentGrantsModule } from './agent-grants/index.ts';
 import { awsIamModule } from './aws-iam/index.ts';
 import { githubModule } from './github/index.ts';
+import { googleWorkspaceConnector } from './google-workspace/index.ts';
 import type { ConnectorModule } from './contract.ts';
 import { keycloakConnector } from './keycloak/index.ts';
 import { jwtIssuerModule } from './jwt-issuer/index.ts';
@@ -28,4 +29,5 @@ export const CONNECTOR_MODULES: Record<string, ConnectorModule> = {
   'aws-iam': awsIamModule as unknown as ConnectorModule,
   okta: oktaConnector as unknown as ConnectorModule,
   github: githubModule as unknown as ConnectorModule,
+  'google-workspace': googleWorkspaceConnector as unknown as ConnectorModule,
 };

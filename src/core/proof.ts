@@ -68,6 +68,11 @@ export interface ProofGrade {
  * @param connectorSaysLive The connector's own verdict was `live` (kept even if no check says so).
  */
 export function gradeProof(checks: readonly GradedCheck[], required: ProofStrength, unavailable: readonly UnavailablePath[] = [], connectorSaysLive = false): ProofGrade {
+  // Nothing could be observed at all (no API reads the artifact): no proof either way, and polling
+  // cannot change that. The paths that would prove it are named.
+  if (checks.length === 0 && unavailable.length > 0) {
+    return { verdict: 'unproven', strength: null, required, wanting: unavailable.filter((u) => atLeast(u.strength, required)) };
+  }
   const live = checks.filter((c) => c.result === 'live');
   const dead = checks.filter((c) => c.result !== 'live');
   const strength = dead.reduce<ProofStrength | null>((best, c) => (best === null || atLeast(c.strength, best) ? c.strength : best), null);

@@ -61,7 +61,8 @@ export async function observe(ctx: EngineContext, art: ArtifactRow): Promise<Pic
     const obs = await ctx.runner.semaphore(art.connector).run(() => connector.verify(toHandle(art, ctx.secrets)));
     const revokeMethod = connector.manifest.artifacts.find((c) => c.kind === art.kind)?.revoke.method;
     const same = obs.checks.find((c) => c.path === revokeMethod);
-    if (obs.checks.length === 0 || same) {
+    // No check at all is evidence of nothing; it is accepted only with the paths that would prove it named.
+    if ((obs.checks.length === 0 && !obs.unavailable?.length) || same) {
       return { error: new SeverError('ERR_VERIFY_SAME_PATH', `${art.connector} verified ${art.kind} ${art.id} ${same ? `through its revoke path (${same.path})` : 'with no check at all'}; not accepted as evidence`) };
     }
     return { obs };

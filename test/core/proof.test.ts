@@ -69,3 +69,12 @@ test('a policy without a proof block gets the default one; a bad strength is ref
     code: 'ERR_POLICY_INVALID', message: /proof\.default/,
   });
 });
+
+test('nothing observable: no check at all, with the paths that would prove it named, is unproven at once (not live, never dead)', () => {
+  const g = gradeProof([], 'relist', [{ path: 'session-cookie-replay', strength: 'replay', why: 'no API reads sessions' }]);
+  assert.equal(g.verdict, 'unproven');
+  assert.equal(g.strength, null);
+  assert.deepEqual(g.wanting?.map((w) => w.path), ['session-cookie-replay']);
+  assert.match(whatWouldProve(g), /no proof.*session-cookie-replay/);
+  assert.equal(gradeProof([], 'relist').verdict, 'live', 'no check and nothing named is not accepted either');
+});
