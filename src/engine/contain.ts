@@ -9,7 +9,7 @@ import { TIERS, type Tier } from '../core/model.ts';
 import { getIncident, listArtifacts, listSteps, updateArtifacts, updateIncident, insertSteps, type ArtifactRow, type NewStepRow } from '../store/repo.ts';
 import type { EngineContext } from './context.ts';
 import { plan } from './plan.ts';
-import { settleIncident, waitForSteps, type ProgressFn, type StepsSummary } from './wait.ts';
+import { revokeAllowanceMs, settleIncident, startWorkers, waitForSteps, type ProgressFn, type StepsSummary } from './wait.ts';
 
 const NEEDS_REVOKE = new Set(['planned', 'still-live', 'failed']);
 
@@ -29,7 +29,9 @@ export async function contain(ctx: EngineContext, incidentId: string, actor: str
   }
   const only = opts.tiers?.length ? new Set<string>(opts.tiers) : undefined;
   if ((await listArtifacts(ctx.db, incidentId)).some((a) => a.status === 'discovered')) await plan(ctx, incidentId, actor);
-  await ctx.runner.start();
+  await ctx.runner.start(ctx.tuning.jobs);
+  // Work left by an earlier run (a crash) resumes while this one records its intents.
+  await startWorkers(ctx);
   const incident = await getIncident(ctx.db, incidentId);
   const from = incident.state as IncidentState;
   if (from !== 'containing') transition(from, 'containing');
@@ -39,17 +41,21 @@ export async function contain(ctx: EngineContext, incidentId: string, actor: str
   for (const s of allSteps) countFor.set(`${s.type}:${s.artifactId}`, (countFor.get(`${s.type}:${s.artifactId}`) ?? 0) + 1);
   const now = ctx.clock.now();
 
+  const chosen = arts.filter((a) => !pendingFor.has(a.id) && a.action && (!only || only.has(a.tier ?? '')));
+  const revocation = (a: ArtifactRow) => (a.action === 'revoke' || a.action === 'rotate-then-revoke') && a.revocable && NEEDS_REVOKE.has(a.status);
+  // Every revoke step has a deadline, so that the wait has one: generous enough for the provider's
+  // rate budget and concurrency over this run's revocations, and every retry (wait.ts).
+  const revoking = new Map<string, number>();
+  for (const a of chosen.filter(revocation)) revoking.set(a.connector, (revoking.get(a.connector) ?? 0) + 1);
   const revokes: NewStepRow[] = [];
   const verifies: Array<{ row: NewStepRow; startAfterMs: number; art: ArtifactRow }> = [];
   const residual: string[] = [];
-  for (const a of arts) {
-    if (pendingFor.has(a.id) || !a.action) continue;
-    if (only && !only.has(a.tier ?? '')) continue;
+  for (const a of chosen) {
     const n = countFor.get(`revoke:${a.id}`) ?? 0;
-    if ((a.action === 'revoke' || a.action === 'rotate-then-revoke') && a.revocable && NEEDS_REVOKE.has(a.status)) {
-      // rotate-then-revoke: the step's deadline is the dependents' time to adopt the new credential.
-      const adoptBy = a.action === 'rotate-then-revoke' ? { deadlineAt: now + (ctx.limits.get(a.connector)?.adoptionPolicy.deadlineMs ?? 0) } : {};
-      revokes.push({ id: ctx.ids.next('stp'), incidentId, artifactId: a.id, type: 'revoke', idempotencyKey: `revoke:${a.id}:${n + 1}`, state: 'pending', actor, createdAt: now, updatedAt: now, ...adoptBy });
+    if (revocation(a)) {
+      // rotate-then-revoke: the step's deadline is the dependents' time to adopt the new credential (rotate-first.ts).
+      const deadlineAt = a.action === 'rotate-then-revoke' ? now + (ctx.limits.get(a.connector)?.adoptionPolicy.deadlineMs ?? 0) : now + revokeAllowanceMs(ctx, a.connector, revoking.get(a.connector) ?? 1);
+      revokes.push({ id: ctx.ids.next('stp'), incidentId, artifactId: a.id, type: 'revoke', idempotencyKey: `revoke:${a.id}:${n + 1}`, state: 'pending', actor, deadlineAt, createdAt: now, updatedAt: now });
     } else if ((a.action === 'await-expiry' || (a.action === 'revoke' && !a.revocable)) && (a.status === 'planned' || a.status === 'residual')) {
       residual.push(a.id);
       verifies.push(verifyStep(ctx, a, actor, now, countFor, a.expiresAt ? Math.max(0, a.expiresAt - now + 50) : 0));
@@ -85,7 +91,7 @@ export async function contain(ctx: EngineContext, incidentId: string, actor: str
       await ctx.runner.enqueue(tx, 'verify', verifies.filter((v) => ids.has(v.row.id!)).map((v) => ({ stepId: v.row.id!, connector: v.art.connector, startAfterMs: v.startAfterMs })));
     }
   });
-  const summary = await waitForSteps(ctx, incidentId, onProgress);
+  const summary = await waitForSteps(ctx, incidentId, onProgress, opts.onDeadline);
   await settleIncident(ctx, incidentId, actor);
   return summary;
 }

@@ -3,11 +3,22 @@
  * entry) was stored before this runs; here each provider is called once per step, concurrently
  * within the provider's limits, and the responses are stored with the next steps (verify) in one
  * transaction. A repeated delivery finds its step settled and does nothing.
+ *
+ * What a crash between the call and that transaction would lose is kept on the step itself: the
+ * batch's steps are marked `calledAt` (one statement) before any provider is called, and each
+ * acknowledgement is written to its step's `ack` (one statement) the moment it arrives, before
+ * its verification and before the provider's slot is released. A redelivered step that has an
+ * acknowledgement is never sent to the provider again: the recorded one is its outcome. So at most
+ * the calls in flight when a process dies (one per slot of the provider's concurrency) are made
+ * twice, and the second answer (`already_revoked`) says `afterOwnCall`.
  */
 import { SeverError, toSeverError } from '../core/errors.ts';
 import type { RevokeOutcome } from '../connectors/contract.ts';
 import { hashObservation } from '../ledger/index.ts';
-import { getArtifacts, getSteps, insertSteps, setArtifactStatuses, settleSteps, type ArtifactRow, type NewStepRow, type StepRow, type StepSettlement } from '../store/repo.ts';
+import {
+  ackOf, getArtifacts, getSteps, insertSteps, markStepsCalled, recordStepAck, setArtifactStatuses, settleSteps, unmarkStepsCalled, type ArtifactRow, type NewStepRow, type RevokeAck,
+  type StepRow, type StepSettlement,
+} from '../store/repo.ts';
 import { toHandle } from './artifact-handle.ts';
 import type { DbOrTx } from '../store/types.ts';
 import type { EngineContext } from './context.ts';
@@ -21,31 +32,59 @@ interface Attempt {
   step: StepRow;
   art: ArtifactRow;
   outcome?: RevokeOutcome;
+  /** The outcome is the acknowledgement an earlier delivery recorded before its process died. */
+  recorded?: boolean;
   error?: SeverError;
   observed?: Pick<Poll, 'obs' | 'error'>;
   /** rotate-then-revoke: what the rotation phase did in this attempt. */
   phase?: RotationPhase;
 }
 
+const revokeAck = (o: RevokeOutcome, at: number, afterOwnCall: boolean): RevokeAck => ({
+  status: o.status, method: o.method, at, request: o.request,
+  response: { ...(o.response.status !== undefined ? { status: o.response.status } : {}), ...(o.response.body !== undefined ? { body: o.response.body } : {}) },
+  responseHash: hashObservation(o.response as never), afterOwnCall,
+});
+
+const outcomeOf = (a: RevokeAck): RevokeOutcome => ({ status: a.status, method: a.method, request: a.request as Record<string, unknown>, response: a.response });
+
 export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): Promise<void> {
   const steps = (await getSteps(ctx.db, stepIds)).filter((s) => s.state === 'pending');
   if (steps.length === 0) return;
   const arts = new Map((await getArtifacts(ctx.db, steps.map((s) => s.artifactId))).map((a) => [a.id, a]));
+  // Marked before this delivery: an earlier one may have reached the provider (a crash cut it off).
+  const calledBefore = new Set(steps.filter((s) => s.calledAt !== null).map((s) => s.id));
+  const marked = steps.filter((s) => s.calledAt === null && !ackOf(s).revoke).map((s) => s.id);
+  await markStepsCalled(ctx.db, marked, ctx.clock.now());
   const results = await Promise.all(
     steps.map(async (step): Promise<Attempt & { deferMs?: number }> => {
       const art = arts.get(step.artifactId)!;
       const connector = ctx.connectors.get(art.connector);
       if (!connector) return { step, art, error: new SeverError('ERR_CONNECTOR_UNKNOWN', `connector ${art.connector} is no longer configured`) };
+      const recorded = ackOf(step).revoke;
+      if (recorded) {
+        // The provider answered an earlier delivery: never ask it again; verify, which is read-only.
+        const wait = await takeBudget(ctx, art.connector, 1);
+        if (wait > 0) return { step, art, deferMs: wait };
+        return { step, art, outcome: outcomeOf(recorded), recorded: true, observed: await observe(ctx, art) };
+      }
+      const afterOwnCall = calledBefore.has(step.id);
       let outcome: RevokeOutcome;
       let rotation: { phase?: RotationPhase } = {};
       try {
         const r = await ctx.runner.semaphore(art.connector).run(async (): Promise<{ deferMs?: number; outcome?: RevokeOutcome; phase?: RotationPhase }> => {
           // rotate-then-revoke: the old credential is revoked only once its dependents use the new one.
-          const phase = art.action === 'rotate-then-revoke' ? await rotateFirst(ctx, step, art, connector, toHandle(art, ctx.secrets)) : undefined;
+          const phase = art.action === 'rotate-then-revoke' ? await rotateFirst(ctx, step, art, connector, toHandle(art, ctx.secrets), afterOwnCall) : undefined;
           if (phase && !phase.ready) return { phase, ...(phase.deferMs !== undefined ? { deferMs: phase.deferMs } : {}) };
           // Two units of the provider's budget: the revocation and the verification that follows it.
           const wait = await takeBudget(ctx, art.connector, 2);
-          return wait > 0 ? { deferMs: wait, ...(phase ? { phase } : {}) } : { outcome: await connector.revoke(toHandle(art, ctx.secrets)), ...(phase ? { phase } : {}) };
+          if (wait > 0) return { deferMs: wait, ...(phase ? { phase } : {}) };
+          const answer = await connector.revoke(toHandle(art, ctx.secrets));
+          // Recorded before the slot is released, so at most one unrecorded call per slot at any time.
+          await recordStepAck(ctx.db, step.id, 'revoke', revokeAck(answer, ctx.clock.now(), afterOwnCall)).catch((e: unknown) => {
+            throw new SeverError('ERR_STORE_FAILED', `could not record the acknowledgement for ${art.label}: ${(e as Error).message}`, { retryable: true, cause: e });
+          });
+          return { outcome: answer, ...(phase ? { phase } : {}) };
         });
         rotation = r.phase ? { phase: r.phase } : {};
         if (r.phase?.error) return { step, art, error: r.phase.error, ...rotation };
@@ -58,7 +97,7 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
       return { step, art, outcome, observed: await observe(ctx, art), ...rotation };
     }),
   );
-  const deferred = results.filter((r) => r.deferMs !== undefined).map((r) => ({ step: r.step, waitMs: r.deferMs! }));
+  const deferred = results.filter((r) => r.deferMs !== undefined).map((r) => ({ step: r.step, waitMs: r.deferMs!, called: r.phase?.rotation !== undefined }));
   const attempts: Attempt[] = results.filter((r) => r.deferMs === undefined);
   const now = ctx.clock.now();
   const max = ctx.tuning.retry.maxAttempts;
@@ -70,7 +109,12 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
   });
 
   await ctx.db.transaction(async (tx) => {
-    if (deferred.length) await ctx.runner.enqueue(tx, 'revoke', deferred.map((d) => ({ stepId: d.step.id, connector: arts.get(d.step.artifactId)!.connector, startAfterMs: d.waitMs })));
+    if (deferred.length) {
+      await ctx.runner.enqueue(tx, 'revoke', deferred.map((d) => ({ stepId: d.step.id, connector: arts.get(d.step.artifactId)!.connector, startAfterMs: d.waitMs })));
+      // Deferred before any call in this delivery: not called after all.
+      const unmark = new Set(marked);
+      await unmarkStepsCalled(tx, deferred.filter((d) => !d.called && unmark.has(d.step.id)).map((d) => d.step.id));
+    }
     await recordRotations(ctx, tx, results, now);
     const settled = await settleSteps(tx, settlements, now);
     const mine = attempts.filter((a) => settled.has(a.step.id));
@@ -94,9 +138,10 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
     for (const [incidentId, group] of byIncident(ok)) {
       await ctx.ledger.append(tx, incidentId, 'revoke.response', 'sever', {
         note: 'acknowledgements, not evidence: each is verified through an independent path',
-        responses: group.map(({ step, art, outcome }) => ({
+        responses: group.map(({ step, art, outcome, recorded }) => ({
           artifactId: art.id, stepId: step.id, idempotencyKey: step.idempotencyKey, connector: art.connector, kind: art.kind,
           method: outcome!.method, status: outcome!.status, request: outcome!.request, response: outcome!.response, responseHash: hashObservation(outcome!.response as never),
+          ...(recorded ? { recordedBeforeCrash: true } : {}),
         })),
       });
     }

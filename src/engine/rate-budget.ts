@@ -1,5 +1,5 @@
 import { takeRateBudgetN } from '../store/repo.ts';
-import type { EngineContext } from './context.ts';
+import { sleep, type EngineContext } from './context.ts';
 
 /**
  * Takes `units` of one provider's shared budget right before a call (inside the connector's
@@ -55,7 +55,7 @@ export async function takeBudget(ctx: EngineContext, connector: string, units: n
     const wait = waitMs || rate.windowMs;
     // A short wait is cheaper in process than a re-queued job; a long one frees the worker.
     if (wait >= SHORT_WAIT_MS) return wait;
-    await new Promise((r) => setTimeout(r, wait));
+    await sleep(ctx, wait);
   }
 }
 

@@ -9,7 +9,7 @@
 import { SeverError } from '../core/errors.ts';
 import type { ArtifactHandle } from '../core/model.ts';
 import type { AdoptionObservation, Connector, RotateOutcome } from '../connectors/contract.ts';
-import type { ArtifactRow, StepRow } from '../store/repo.ts';
+import { recordStepAck, type ArtifactRow, type StepRow } from '../store/repo.ts';
 import type { EngineContext } from './context.ts';
 import { takeBudget } from './rate-budget.ts';
 
@@ -25,7 +25,11 @@ export interface RotationPhase {
   error?: SeverError;
 }
 
-export async function rotateFirst(ctx: EngineContext, step: StepRow, art: ArtifactRow, connector: Connector, handle: ArtifactHandle): Promise<RotationPhase> {
+/**
+ * `afterOwnCall`: an earlier delivery of this step had already marked it as calling its provider.
+ * The rotation's acknowledgement is recorded on the step as soon as it arrives.
+ */
+export async function rotateFirst(ctx: EngineContext, step: StepRow, art: ArtifactRow, connector: Connector, handle: ArtifactHandle, afterOwnCall: boolean): Promise<RotationPhase> {
   const cap = connector.manifest.artifacts.find((c) => c.kind === art.kind)?.rotate;
   if (!cap || !connector.rotate || !connector.adoption) {
     return { ready: false, error: new SeverError('ERR_CONNECTOR_MANIFEST', `${art.connector} cannot rotate ${art.kind}; re-plan it with the action revoke`, { details: { connector: art.connector, kind: art.kind } }) };
@@ -38,6 +42,11 @@ export async function rotateFirst(ctx: EngineContext, step: StepRow, art: Artifa
     if (out.rotation.method !== cap.method) {
       throw new SeverError('ERR_PROVIDER_RESPONSE', `${art.connector} rotated ${art.kind} through ${out.rotation.method}, not its manifest's ${cap.method}`, { details: { connector: art.connector } });
     }
+    const r = out.rotation;
+    await recordStepAck(ctx.db, step.id, 'rotate', { status: r.status, method: r.method, at: ctx.clock.now(), afterOwnCall }).catch((e: unknown) => {
+      // Not recorded: the step is tried again, and the connector's rotate is idempotent.
+      throw new SeverError('ERR_STORE_FAILED', `could not record the rotation of ${art.label}: ${(e as Error).message}`, { retryable: true, cause: e });
+    });
   }
   const wait = await takeBudget(ctx, art.connector, 1);
   if (wait > 0) return { ...out, deferMs: wait };

@@ -15,7 +15,6 @@ export interface VerifyOptions {
 }
 
 export async function verify(ctx: EngineContext, incidentId: string, actor: string, onProgress?: ProgressFn, opts: VerifyOptions = {}): Promise<StepsSummary> {
-  void opts;
   await ctx.runner.start();
   const incident = await getIncident(ctx.db, incidentId);
   const from = incident.state as IncidentState;
@@ -44,7 +43,7 @@ export async function verify(ctx: EngineContext, incidentId: string, actor: stri
       return { stepId: s.id, connector: a.connector, startAfterMs: a.status === 'residual' && a.expiresAt ? Math.max(0, a.expiresAt - now + 50) : 0 };
     }));
   });
-  const summary = await waitForSteps(ctx, incidentId, onProgress);
+  const summary = await waitForSteps(ctx, incidentId, onProgress, opts.onDeadline);
   await settleIncident(ctx, incidentId, actor);
   return summary;
 }

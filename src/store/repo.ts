@@ -19,7 +19,7 @@ export async function insertIncident(db: DbOrTx, row: typeof incidents.$inferIns
 }
 
 /** The rows of a raw `db.execute`: PGlite's driver answers an array, node-postgres a result with `rows`. */
-const rowsOf = <T>(res: unknown): T[] => (Array.isArray(res) ? res : (res as { rows: T[] }).rows) as T[];
+export const rowsOf = <T>(res: unknown): T[] => (Array.isArray(res) ? res : (res as { rows: T[] }).rows) as T[];
 
 export async function getIncident(db: DbOrTx, id: string, forUpdate = false): Promise<IncidentRow> {
   const q = db.select().from(incidents).where(eq(incidents.id, id));
@@ -295,4 +295,70 @@ export async function ledgerHead(db: DbOrTx, incidentId: string): Promise<{ inci
     .select({ seq: ledgerEntries.seq, hash: ledgerEntries.hash, type: ledgerEntries.type, at: sql<string>`${ledgerEntries.entry}->>'at'`, keyId: sql<string>`${ledgerEntries.entry}->>'keyId'` })
     .from(ledgerEntries).where(eq(ledgerEntries.incidentId, incidentId)).orderBy(desc(ledgerEntries.seq)).limit(1);
   return r ? { incidentId, ...r } : undefined;
+}
+
+/**
+ * What a provider answered for a step, recorded on the step (`steps.ack`) the moment it arrives,
+ * before anything else happens to the step. This shape is a contract: the executors of an
+ * incident are read from it. `afterOwnCall` is true when an earlier delivery of the same step had
+ * already marked it as calling (`calledAt`) before this call: an `already_revoked` then most likely
+ * answers that earlier call, which a crash cut off.
+ */
+export interface RevokeAck {
+  status: 'revoked' | 'accepted' | 'already_revoked';
+  method: string;
+  at: number;
+  request: object;
+  response: { status?: number; body?: unknown };
+  responseHash: string;
+  afterOwnCall: boolean;
+}
+
+export interface RotateAck {
+  status: 'rotated' | 'already_rotated';
+  method: string;
+  at: number;
+  afterOwnCall: boolean;
+}
+
+export interface StepAck {
+  revoke?: RevokeAck;
+  rotate?: RotateAck;
+}
+
+export const ackOf = (s: Pick<StepRow, 'ack'>): StepAck => (s.ack ?? {}) as StepAck;
+
+/** Marks steps as about to call their provider, in one statement; a step marked before keeps its time. */
+export async function markStepsCalled(db: DbOrTx, ids: string[], now: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db.execute(sql`update steps set called_at = ${now} where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)) and called_at is null`);
+}
+
+/** Takes the mark back from steps that did not call after all (deferred before the call); one statement. */
+export async function unmarkStepsCalled(db: DbOrTx, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.execute(sql`update steps set called_at = null where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)) and ack is null`);
+}
+
+/** Records one acknowledgement of a step (one statement). The first one recorded stays: it is the call that did it. */
+export async function recordStepAck(db: DbOrTx, id: string, part: 'revoke' | 'rotate', ack: RevokeAck | RotateAck): Promise<void> {
+  await db.execute(sql`
+    update steps set ack = coalesce(ack, '{}'::jsonb) || jsonb_build_object(${part}::text, ${JSON.stringify(ack)}::jsonb)
+     where id = ${id} and not (coalesce(ack, '{}'::jsonb) ? ${part}::text)`);
+}
+
+/** How many times a pending step was re-enqueued because its job died (kept in its result until it settles). */
+export const requeuesOf = (s: Pick<StepRow, 'result'>): number => {
+  const n = (s.result as { requeues?: unknown } | null)?.requeues;
+  return typeof n === 'number' ? n : 0;
+};
+
+/** Counts one more re-enqueue of each step still pending; returns the ids counted. */
+export async function countRequeues(db: DbOrTx, ids: string[], now: number): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const res = await db.execute<{ id: string }>(sql`
+    update steps set result = jsonb_set(coalesce(result, '{}'::jsonb), '{requeues}', to_jsonb(coalesce((result->>'requeues')::int, 0) + 1)), updated_at = ${now}
+     where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)) and state = 'pending'
+     returning id`);
+  return new Set(rowsOf<{ id: string }>(res).map((r) => r.id));
 }
