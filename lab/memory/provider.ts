@@ -75,7 +75,7 @@ export function memoryManifest(overrides: Partial<ConnectorManifest> = {}): Conn
       kind,
       discover: 'memory:list',
       revoke: kind === 'access-token' ? { method: 'memory:delete', selective: true, fallback: 'await expiry' } : { method: 'memory:delete', selective: true },
-      verify: ['memory:lookup'],
+      verify: [{ path: 'memory:lookup', strength: 'replay' }], // it asks the provider whether the artifact still works: a replay
       permissions: ['none'],
       residue: [],
       expectedDeadByMs: 0,

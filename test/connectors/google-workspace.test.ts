@@ -11,7 +11,7 @@ import { startLabGoogle, type LabGoogle, type LabGoogleOptions } from '../../lab
 import { resolveSecretRef } from '../../src/config/secret-ref.ts';
 import type { Connector, ConnectorDeps } from '../../src/connectors/contract.ts';
 import { googleSettings, googleWorkspaceConnector } from '../../src/connectors/google-workspace/index.ts';
-import { COOKIE_REPLAY, USER_READ } from '../../src/connectors/google-workspace/manifest.ts';
+import { COOKIE_REPLAY } from '../../src/connectors/google-workspace/manifest.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { DEFAULT_POLICY, requiredProof } from '../../src/core/policy.ts';
 import { gradeProof, whatWouldProve } from '../../src/core/proof.ts';
