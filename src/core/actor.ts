@@ -9,7 +9,7 @@ import { knownPeople, type Runbook } from './runbook.ts';
 /** Actions on an incident, by what they need. `contain` changes provider state. */
 export type IncidentAction = 'open' | 'discover' | 'plan' | 'contain' | 'verify' | 'add-artifact' | 'reopen';
 
-/** The actor Sever itself uses for automatic steps (reconciliation); never accepted from a person. */
+/** The actor Sever itself uses for automatic steps (reconciliation, a reopen by the reuse watch). */
 export const SYSTEM_ACTOR = 'sever';
 
 /**
@@ -30,6 +30,8 @@ export function requireActor(runbook: Runbook, person: string, action: IncidentA
   }
   const known = knownPeople(runbook);
   if (who !== SYSTEM_ACTOR && known.includes(who)) return;
+  // Sever itself may reopen (a revoked artifact seen in use again): reopening only ever adds scrutiny.
+  if (who === SYSTEM_ACTOR && action === 'reopen') return;
   throw new SeverError('ERR_ACTOR_REFUSED', `${JSON.stringify(who)} is not named in the runbook, so cannot ${action} an incident; act as one of: ${known.join(', ')}.`, {
     details: { person: who, action, allowed: known },
   });

@@ -27,8 +27,8 @@ export interface GateArtifact {
   status: ArtifactStatus;
   /** ISO 8601. */
   expiresAt?: string;
-  /** For a `failed` artifact: the error that ended its last attempt. */
-  failure?: { code: string; message: string };
+  /** For a `failed` artifact: the error that ended its last attempt, and whether it was the revocation or its verification. */
+  failure?: { code: string; message: string; step?: 'revoke' | 'verify' };
   /** The grade of its last verdict: strength reached, strength required, what would prove it, contradictions seen. */
   proof?: { strength: ProofStrength | null; required: ProofStrength; wanting?: UnavailablePath[]; inconsistency?: Inconsistency };
 }
@@ -188,7 +188,7 @@ function statusItem(a: GateArtifact): MissingItem {
         `${what}: residual exposure until ${a.expiresAt ?? 'unknown'}. It cannot be revoked selectively; verify it expired after that time, or the IR lead grants an exception.`,
       );
     case 'failed':
-      return item('REVOKE_FAILED', `${what}: revocation failed permanently${a.failure ? ` (${a.failure.code}: ${a.failure.message})` : ''}. Revoke it another way, or the IR lead grants an exception.`);
+      return item('REVOKE_FAILED', `${what}: ${a.failure?.step === 'verify' ? 'its verification' : 'revocation'} failed permanently${a.failure ? ` (${a.failure.code}: ${a.failure.message})` : ''}. ${a.failure?.step === 'verify' ? 'Fix the cause and run verify again' : 'Revoke it another way'}, or the IR lead grants an exception.`);
     case 'revoked':
       return item('MISSING_EVIDENCE', `${what} is revoked but not verified: an acknowledgement is not evidence. Run verify.`);
     default:

@@ -13,11 +13,11 @@ import type { DbOrTx } from '../store/types.ts';
 import type { EngineContext } from './context.ts';
 
 export async function gateArtifacts(db: DbOrTx, incidentId: string, arts: ArtifactRow[]): Promise<GateArtifact[]> {
-  const failures = new Map<string, { code: string; message: string }>();
+  const failures = new Map<string, { code: string; message: string; step?: 'revoke' | 'verify' }>();
   if (arts.some((a) => a.status === 'failed')) {
     for (const s of await listSteps(db, incidentId, 'failed')) {
       const e = (s.result as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-      if (typeof e?.code === 'string') failures.set(s.artifactId, { code: e.code, message: typeof e.message === 'string' ? e.message : '' });
+      if (typeof e?.code === 'string') failures.set(s.artifactId, { code: e.code, message: typeof e.message === 'string' ? e.message : '', step: s.type === 'verify' ? 'verify' : 'revoke' });
     }
   }
   return arts.map((a) => {

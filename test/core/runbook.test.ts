@@ -98,5 +98,6 @@ test('who may act: containment needs a responder, anything else a person the run
   }
   for (const who of ['eve@example.com', 'lea@example.com', 'ian@example.com', 'bob@example.com', 'gus@example.com']) assert.doesNotThrow(() => requireActor(rb, who, 'discover'), who);
   assert.throws(() => requireActor(rb, 'mallory', 'add-artifact'), { code: 'ERR_ACTOR_REFUSED', message: /"mallory" is not named in the runbook, so cannot add-artifact/ });
-  assert.throws(() => requireActor(rb, 'sever', 'reopen'), { code: 'ERR_ACTOR_REFUSED' }, "Sever's own actor name is not a person");
+  assert.throws(() => requireActor(rb, 'sever', 'discover'), { code: 'ERR_ACTOR_REFUSED' }, "Sever's own actor name is not a person");
+  assert.doesNotThrow(() => requireActor(rb, 'sever', 'reopen'), 'Sever itself may reopen (a revoked artifact used again)');
 });

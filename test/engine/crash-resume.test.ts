@@ -27,8 +27,8 @@ test('a containment killed with SIGKILL resumes on the next command, losing noth
     const opened = await cli([...g, 'incident', 'open', '--subject', 'alice', '--id', 'keycloak:lab=alice', '--as', 'ida']);
     assert.equal(opened.code, 0, opened.stderr);
     const id = opened.json().id as string;
-    assert.equal((await cli([...g, 'incident', 'discover', id])).code, 0);
-    const planned = await cli([...g, 'incident', 'plan', id]);
+    assert.equal((await cli([...g, 'incident', 'discover', id, '--as', 'ida'])).code, 0);
+    const planned = await cli([...g, 'incident', 'plan', id, '--as', 'ida']);
     assert.equal(planned.code, 0, planned.stderr);
     const total = planned.json().summary.total as number;
     assert.ok(total >= 30, `expected at least 30 artifacts, got ${total}`);

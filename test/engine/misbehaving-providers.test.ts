@@ -58,7 +58,8 @@ describe('misbehaving providers (PGlite)', () => {
     assert.equal(after.state, 'awaiting-signoff');
     assert.ok(!after.gate.missing.some((m) => m.code === 'STILL_LIVE'));
 
-    // Separation of duties: the sole executor cannot close alone.
+    // Separation of duties: the sole executor (by deeds: her run revoked something) cannot close alone.
+    limited.add({ subject: 'nobody', kind: 'api-key', externalId: 'key-of-nobody', revocable: true });
     await h.engine.signoff(id, 'identity-engineering', 'ida');
     await h.engine.signoff(id, 'app-owner:payroll', 'paula');
     await h.engine.signoff(id, 'ir-lead', 'irene');

@@ -29,12 +29,12 @@ test('verify re-proves what was still live once the provider catches up; a close
     for (const [role, who] of [['identity-engineering', 'ida'], ['app-owner:payroll', 'paula'], ['ir-lead', 'irene']] as const) await h.engine.signoff(id, role, who);
     await h.engine.close(id, 'irene');
     await assert.rejects(h.engine.signoff(id, 'ir-lead', 'irene'), { code: 'ERR_SIGNOFF_REFUSED' });
-    await h.engine.reopen(id, 'watch', 'revoked refresh token rt-1 presented again', { artifactExternalId: 'rt-1', seenAt: new Date().toISOString() });
+    await h.engine.reopen(id, 'sever', 'revoked refresh token rt-1 presented again', { artifactExternalId: 'rt-1', seenAt: new Date().toISOString() });
     const v = await h.engine.show(id);
     assert.equal(v.state, 'reopened');
     const types = ((await listLedger(h.conn.db, id)) as Array<{ type: string }>).map((e) => e.type);
     assert.deepEqual(types.slice(-4), ['incident.closed', 'signoff.refused', 'alert.raised', 'incident.reopened'], 'a refused sign-off is evidence too');
-    await assert.rejects(h.engine.reopen(id, 'watch', 'twice'), { code: 'ERR_ILLEGAL_TRANSITION' });
+    await assert.rejects(h.engine.reopen(id, 'sever', 'twice'), { code: 'ERR_ILLEGAL_TRANSITION' });
   } finally {
     await h.close();
   }

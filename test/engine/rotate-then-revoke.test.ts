@@ -50,6 +50,9 @@ describe('rotate-then-revoke through the engine (PGlite store, real PostgreSQL)'
     open.push({ h, w });
     const id = await h.engine.openIncident({ subject: { type: 'service-account', handle: role, identifiers: { 'postgres-roles:lab': role } }, actor: 'ida' });
     await h.engine.discover(id, 'ida');
+    // The leaked password, as the responder has it: its death is then proved by a refused login (replay).
+    const binding = (await h.engine.show(id)).artifacts.find((x) => x.kind === 'service-account-binding')!;
+    await h.engine.amendArtifact(id, { artifactId: binding.id, value: 'old-pw', actor: 'ida' });
     const p = await h.engine.plan(id, 'ida');
     return { h, w, id, p };
   }

@@ -17,7 +17,7 @@ import { createTestDatabase, type TestDatabase } from './databases.ts';
 
 export const TEST_RUNBOOK = parseRunbook({
   version: 1,
-  roles: { 'identity-engineering': ['ida'], 'ir-lead': ['irene'], responders: ['eddie', 'ida'] },
+  roles: { 'identity-engineering': ['ida'], 'ir-lead': ['irene'], responders: ['eddie', 'ida', 'irene'] },
   applications: [{ name: 'payroll', connectors: ['memory:*'], owners: ['paula'] }],
 });
 
