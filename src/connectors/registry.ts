@@ -3,6 +3,7 @@
  */
 import { agentGrantsModule } from './agent-grants/index.ts';
 import { awsIamModule } from './aws-iam/index.ts';
+import { entraConnector } from './entra/index.ts';
 import { githubModule } from './github/index.ts';
 import { googleWorkspaceConnector } from './google-workspace/index.ts';
 import type { ConnectorModule } from './contract.ts';
@@ -30,4 +31,5 @@ export const CONNECTOR_MODULES: Record<string, ConnectorModule> = {
   okta: oktaConnector as unknown as ConnectorModule,
   github: githubModule as unknown as ConnectorModule,
   'google-workspace': googleWorkspaceConnector as unknown as ConnectorModule,
+  entra: entraConnector as unknown as ConnectorModule,
 };

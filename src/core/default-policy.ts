@@ -43,6 +43,12 @@ export const DEFAULT_PROOF: ProofPolicy = {
       reason: 'An AWS console password signs in only through a browser flow (MFA, CAPTCHA) that no API replays; GetLoginProfile answering NoSuchEntity is the evidence there is.',
     },
     {
+      id: 'entra-app-certificates',
+      match: { connector: 'entra:*', kind: 'api-key', attributes: { credentialType: 'certificate' } },
+      requires: 'relist',
+      reason: "Sever never holds an app certificate's private key, so it cannot present it; the application's keyCredentials read back without it is the evidence there is.",
+    },
+    {
       id: 'replayable-credentials',
       match: {
         kind: ['refresh-token', 'offline-token', 'access-token', 'api-key', 'app-session', 'trusted-browser', 'ssh-certificate', 'directory-account', 'delegated-tool-grant', 'service-account-binding'],
