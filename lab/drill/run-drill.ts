@@ -5,7 +5,12 @@
  *   person (alice): an OpenID provider's sessions, tokens and consents (npm oidc-provider), an AI
  *     agent's delegated tool grants, an SSH certificate with an open shell (OpenSSH sshd), and
  *     application sessions with remember-me (express-session in Redis);
- *   service account (svc_billing): a PostgreSQL role with a live connection.
+ *   service account (svc_billing): a PostgreSQL role with a live connection;
+ *   person (carol, across the SaaS planes): Okta (sessions, refresh tokens, an attacker-enrolled
+ *     factor, an SSWS token), AWS IAM (a leaked access key and an STS session minted from it) and
+ *     GitHub (a fine-grained PAT, a leaked classic token), on the Okta and GitHub simulators and a
+ *     private moto_server (see saas.ts);
+ *   service account (svc-deploy): a deploy job's AWS access key and a GitHub deploy key.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,12 +24,17 @@ import type { Output } from '../../src/cli/output.ts';
 import { resolveGlobals, withEngine, type GlobalOptions } from '../../src/cli/session.ts';
 import type { Engine } from '../../src/engine/create-engine.ts';
 import { startLabIdp, type LabIdp, type LabLogin } from '../idp/start.ts';
+import type { Minted } from '../idp/mint.ts';
 import { ensurePeers } from '../peers/ensure.ts';
 import { startLabPostgres, type LabPostgres } from '../postgres/start.ts';
 import { startWorkload, type Workload } from '../postgres/workload.ts';
 import { startLabSessionApp, type LabSessionApp } from '../session-app/start.ts';
 import { startLabSsh, type LabHost, type LabSsh } from '../ssh/start.ts';
 import { outsideChecks, peerChecks, type Check } from './outside-checks.ts';
+import {
+  CAROL, CAROL_GITHUB, CAROL_IAM, SVC_DEPLOY, closeSaasPeers, exceptCarol, prepareCarol, prepareSvcDeploy, residualFacts, saasChecks, saasConnectors, seedSaas, simulatorViolations,
+  startSaasPeers, type SaasCompromise, type SaasPeers,
+} from './saas.ts';
 
 export const DRILL_RUNBOOK = {
   version: 1,
@@ -36,6 +46,9 @@ export const DRILL_RUNBOOK = {
     { name: 'bastion', connectors: ['ssh-ca:lab'], owners: ['olga'] },
     { name: 'payroll-web', connectors: ['redis-sessions:lab'], owners: ['paula'] },
     { name: 'billing-db', connectors: ['postgres-roles:lab'], owners: ['bill'] },
+    { name: 'workforce-sso', connectors: ['okta:lab'], owners: ['oscar'] },
+    { name: 'cloud', connectors: ['aws-iam:lab'], owners: ['amir'] },
+    { name: 'source-code', connectors: ['github:lab'], owners: ['gina'] },
   ],
 };
 
@@ -43,6 +56,7 @@ export interface DrillPeers {
   ssh?: { lab: LabSsh; host: LabHost };
   app?: LabSessionApp;
   pg?: LabPostgres;
+  saas?: SaasPeers;
 }
 
 /** The drill's sever.yaml: credentials in files of the data directory, referenced, never inline. */
@@ -83,7 +97,11 @@ export function drillConfig(lab: LabIdp, secretsDir: string, peers: DrillPeers =
       adoption: { pollIntervalMs: 200, deadlineMs: 30_000 },
     };
   }
-  return { version: 1, connectors, runbook: DRILL_RUNBOOK };
+  if (peers.saas) Object.assign(connectors, saasConnectors(peers.saas, secret));
+  // carol's identifiers: Okta by her handle (her Okta login is her email), AWS by the incident's
+  // --id, GitHub through this explicit link (her GitHub login is not her email).
+  const identities = peers.saas ? [{ subject: CAROL, links: { 'github:lab': CAROL_GITHUB } }] : undefined;
+  return { version: 1, connectors, runbook: DRILL_RUNBOOK, ...(identities ? { identities } : {}) };
 }
 
 /** The billing worker's connection string: where the rotation delivers the new one. */
@@ -92,12 +110,24 @@ const billingUrlFile = (dir: string) => join(dir, 'billing-database-url');
 /** One incident through the whole flow; the refusal of a close before sign-off is shown once. */
 async function containIncident(
   engine: Engine, say: (s: string) => void,
-  o: { type: 'human' | 'service-account'; handle: string; identifiers: Record<string, string>; reason: string; showRefusal: boolean; leaked?: { kind: string; value: string; where: string } },
+  o: {
+    type: 'human' | 'service-account'; handle: string; identifiers: Record<string, string>; reason: string; showRefusal: boolean; leaked?: { kind: string; value: string; where: string };
+    compromisedAt?: string; showLinks?: boolean;
+    /** After discovery, before the plan: what the responder found (values, artifacts added by hand). */
+    prepare?: (id: string) => Promise<void>;
+    /** After containment, before the sign-offs: the IR lead's exceptions. */
+    afterContain?: (id: string) => Promise<void>;
+  },
 ) {
-  const id = await engine.openIncident({ subject: { type: o.type, handle: o.handle, identifiers: o.identifiers }, reason: o.reason, actor: 'ida' });
-  say(`\n— incident ${id}: ${o.type} ${o.handle}`);
+  const id = await engine.openIncident({ subject: { type: o.type, handle: o.handle, identifiers: o.identifiers }, reason: o.reason, actor: 'ida', ...(o.compromisedAt ? { compromisedAt: o.compromisedAt } : {}) });
+  say(`\n— incident ${id}: ${o.type} ${o.handle}${o.compromisedAt ? ` (compromised since ${o.compromisedAt})` : ''}`);
   const d = await engine.discover(id, 'ida');
   say(`  discovered ${d.total} live artifacts: ${Object.entries(d.connectors).filter(([, c]) => c.found).map(([n, c]) => `${n} ${c.found}`).join(', ')}`);
+  if (o.showLinks) {
+    const how = (s: (typeof d.connectors)[string]['source']) =>
+      s.via === 'incident' ? 'the incident\'s --id' : s.via === 'identities' ? `sever.yaml identities[${s.entry}]` : s.via === 'link' ? `a link from ${s.from} (${s.externalId}${s.matched ? `, ${s.matched}` : ''})` : 'the handle';
+    for (const [n, c] of Object.entries(d.connectors)) if (c.found) say(`    ${n} as ${c.identifier}, from ${how(c.source)}`);
+  }
   for (const [n, c] of Object.entries(d.connectors)) if (c.error) throw new SeverError('ERR_DRILL_FAILED', `discovery failed at ${n}: ${c.error.code} ${c.error.message}`);
   if (o.leaked) {
     // What leaked is known to the responder: given to the artifact, it lets verification replay it (the policy requires replay).
@@ -106,6 +136,7 @@ async function containIncident(
     await engine.amendArtifact(id, { artifactId: target.id, value: o.leaked.value, actor: 'ida' });
     say(`  the leaked value (${o.leaked.where}) given to ${target.id}, so its death can be proved by replaying it`);
   }
+  if (o.prepare) await o.prepare(id);
   const p = await engine.plan(id, 'ida');
   say(`  planned: ${JSON.stringify(p.summary.byAction)}; residual exposure: ${p.residualExposure.map((r) => `${r.artifactId} until ${r.until}`).join(', ') || 'none'}`);
   say('  containing (revoke, then prove dead through an independent path)…');
@@ -114,8 +145,11 @@ async function containIncident(
   say('  proof of each artifact (strength reached / required by the policy, through which paths):');
   for (const a of (await engine.show(id)).artifacts) {
     const via = a.proof?.paths.filter((p) => p.result !== 'live').map((p) => `${p.path} (${p.strength})`).join(', ') || 'no path';
-    say(`    ${a.id}  ${a.kind.padEnd(24)} ${a.status.padEnd(16)} ${a.proof?.strength ?? '-'} / ${a.proof?.required ?? '-'}  via ${via}`);
+    // A path that found it still working is shown too (a residual or validated artifact): never hidden behind "no path".
+    const live = a.proof?.paths.filter((p) => p.result === 'live').map((p) => `${p.path} (${p.strength})`).join(', ');
+    say(`    ${a.id}  ${a.kind.padEnd(24)} ${a.status.padEnd(16)} ${a.proof?.strength ?? '-'} / ${a.proof?.required ?? '-'}  via ${via}${live ? `; still LIVE by ${live}` : ''}${o.showLinks ? `  [${a.connector}; ${a.tier} ${a.action}] ${a.label}` : ''}`);
   }
+  if (o.afterContain) await o.afterContain(id);
   if (o.showRefusal) {
     say('  the IR lead tries to close before the runbook sign-offs:');
     try {
@@ -147,21 +181,27 @@ async function startOptional<T>(what: string, say: (s: string) => void, start: (
 
 export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
   const globals = resolveGlobals(g);
-  const say = (s: string) => out.note(s);
+  const t0 = Date.now();
+  const say = process.env.SEVER_DRILL_TIMING ? (s: string) => out.note(`[${((Date.now() - t0) / 1000).toFixed(1)}] ${s}`) : (s: string) => out.note(s);
   const peersReady = ensurePeers({ log: say });
   if (!peersReady.ok) throw new SeverError('ERR_LAB_FAILED', `the drill needs real servers from Debian packages: ${peersReady.message}`);
-  say('sever drill: a compromised person and a compromised service account, on real servers on loopback');
+  say('sever drill: two compromised people and two compromised service accounts, on real servers and provider simulators on loopback');
   const lab = await startLabIdp({ ttl: { jwtAccessToken: 12 } });
   const peers: DrillPeers = {};
   const workload: pg.Client[] = [];
   let billing: Workload | undefined;
+  // The SaaS planes start first and in parallel with the rest (moto_server and the two descriptions take a few seconds).
+  const saasStarting = startSaasPeers();
+  saasStarting.catch(() => undefined);
   try {
     const sshLab = await startOptional('OpenSSH', say, () => startLabSsh());
     peers.ssh = { lab: sshLab!, host: await sshLab!.startHost('bastion') };
     peers.app = await startOptional('the Redis session app (Redis at 127.0.0.1:6379)', say, () => startLabSessionApp());
     peers.pg = await startOptional('a private PostgreSQL 15', say, () => startLabPostgres());
+    peers.saas = await startOptional('the Okta and GitHub simulators and moto_server', say, () => saasStarting);
     const sshdVersion = execFileSync('ssh', ['-V'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || 'OpenSSH';
     say(`  real servers: npm oidc-provider 9.13.3 at ${lab.issuer} (Keycloak-shaped admin API, tool APIs); OpenSSH sshd on 127.0.0.1:${peers.ssh.host.port}; express-session app on Redis 127.0.0.1:6379 at ${peers.app!.url}; PostgreSQL 15 on 127.0.0.1:${peers.pg!.port}`);
+    say(`  SaaS planes: the Okta simulator at ${peers.saas!.okta.baseUrl} and the GitHub simulator at ${peers.saas!.github.baseUrl} (each checks every request and response against the provider's own API description); moto_server (IAM, STS; credential checking on) at ${peers.saas!.aws.endpoint}`);
 
     mkdirSync(join(globals.dataDir, 'drill'), { recursive: true, mode: 0o700 });
     const configPath = join(globals.dataDir, 'sever.yaml');
@@ -196,11 +236,16 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
     workload.push(conn);
     writeFileSync(billingUrlFile(join(globals.dataDir, 'drill')), `${peers.pg!.url('svc_billing', 'billing-old-pw')}\n`, { mode: 0o600 });
     billing = await startWorkload({ credentialFile: billingUrlFile(join(globals.dataDir, 'drill')), applicationName: 'billing-worker', query: 'insert into invoices default values', everyMs: 100 });
-    // Minted last: the JWT access token lives 12 s, and must still be live when discovery runs.
-    const minted = await lab.mint({ user: 'alice', clientId: 'crm', grants: 2, offline: true, accessTokens: 2, refreshTokens: 1, jwtAccessTokens: 1 });
-    say(`  alice: ${logins.length} browser logins, ${minted.grants.length} more grants with a JWT access token, an agent grant, SSH certificate ${cert.keyId} with an open shell, web sessions with remember-me; svc_billing: the attacker's live connection and the billing worker that reads its connection string from ${billingUrlFile(join(globals.dataDir, 'drill'))}; bob is the control`);
+    // carol's compromise began five minutes ago; svc-deploy's key and deploy key leaked; bob is the control there too.
+    const compromisedAt = Date.now() - 5 * 60_000;
+    const saas: SaasCompromise = await seedSaas(peers.saas!, compromisedAt);
+    say(`  carol (${CAROL}): an Okta session with refresh tokens of two clients, her own push factor and a TOTP the attacker enrolled after the compromise, her SSWS token; IAM user ${CAROL_IAM}'s access key (secret leaked) and an STS session minted from it; GitHub ${CAROL_GITHUB}'s fine-grained PAT with org access and a leaked classic token. ${SVC_DEPLOY}: the deploy job's access key and a deploy key on ${peers.saas!.github.org}/infra`);
+    let minted: Minted | undefined;
 
     const result = await withEngine(opts, async (engine) => {
+      // Minted last, once the engine is up: the JWT access token lives 12 s, and must still be live when discovery runs.
+      minted = await lab.mint({ user: 'alice', clientId: 'crm', grants: 2, offline: true, accessTokens: 2, refreshTokens: 1, jwtAccessTokens: 1 });
+      say(`  alice: ${logins.length} browser logins, ${minted.grants.length} more grants with a JWT access token, an agent grant, SSH certificate ${cert.keyId} with an open shell, web sessions with remember-me; svc_billing: the attacker's live connection and the billing worker that reads its connection string from ${billingUrlFile(join(globals.dataDir, 'drill'))}; bob is the control`);
       const person = await containIncident(engine, say, {
         type: 'human', handle: 'alice', reason: 'drill: phished credentials, attacker holds tokens, a certificate and an agent', showRefusal: true,
         identifiers: { 'keycloak:lab': 'alice', 'agent-grants:lab': 'alice', 'ssh-ca:lab': 'alice', 'redis-sessions:lab': 'alice' },
@@ -209,14 +254,29 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
         type: 'service-account', handle: 'svc_billing', reason: 'drill: the billing password leaked in a repository', showRefusal: false,
         identifiers: { 'postgres-roles:lab': 'svc_billing' }, leaked: { kind: 'service-account-binding', value: 'billing-old-pw', where: 'the password found in the repository' },
       });
+      const carol = await containIncident(engine, say, {
+        type: 'human', handle: CAROL, reason: 'drill: SaaS account takeover (Okta, AWS, GitHub): attacker enrolled a factor and holds tokens and keys', showRefusal: false,
+        compromisedAt: new Date(compromisedAt).toISOString(), showLinks: true,
+        identifiers: { 'aws-iam:lab': CAROL_IAM },
+        prepare: (id) => prepareCarol(engine, id, saas, say),
+        afterContain: (id) => exceptCarol(engine, id, saas, say),
+      });
+      const deploy = await containIncident(engine, say, {
+        type: 'service-account', handle: SVC_DEPLOY, reason: 'drill: the deploy job\'s credentials leaked from CI logs', showRefusal: false, showLinks: true,
+        identifiers: { 'aws-iam:lab': SVC_DEPLOY, 'github:lab': SVC_DEPLOY },
+        prepare: (id) => prepareSvcDeploy(engine, id, saas, say),
+      });
+      const ids = [person, service, carol, deploy];
       const paths: string[] = [];
-      for (const id of [person, service]) {
+      for (const id of ids) {
         const bundle = await engine.exportEvidence(id);
         const path = join(globals.dataDir, 'evidence', `${id}.json`);
         await writeBundleFile(path, bundle);
         paths.push(path);
       }
-      return { ids: [person, service], paths, views: [await engine.show(person), await engine.show(service)] };
+      const views = [];
+      for (const id of ids) views.push(await engine.show(id));
+      return { ids, paths, views };
     });
 
     for (const path of result.paths) {
@@ -227,15 +287,41 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
 
     say('\nproof from outside, with the attacker\'s copies of every artifact:');
     const checks: Check[] = [
-      ...(await outsideChecks(lab, logins, minted, control)),
+      ...(await outsideChecks(lab, logins, minted!, control)),
       ...(await peerChecks({ lab, agentTokens: agent.grants.flatMap((x) => x.accessTokens), ssh: peers.ssh.host, cert, bobCert, shell, app: peers.app!, web, bobWeb, pg: peers.pg!, conn, billing: billing! })),
+      ...(await saasChecks(peers.saas!, saas)),
     ];
     for (const c of checks) say(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+    // Live by design, shown as such and never counted as a passed check: the IR lead's exception covers it.
+    const carolView = result.views[2]!;
+    const residual = (await residualFacts(peers.saas!, saas)).map((r) => {
+      const art = carolView.artifacts.find((a) => a.kind === 'access-token' && a.connector === 'aws-iam:lab');
+      return { ...r, artifactId: art?.id ?? null, status: art?.status ?? null, exception: (carolView.exceptions as Array<{ artifactId: string; reason: string; expiresAt: string }>).find((e) => e.artifactId === art?.id) ?? null };
+    });
+    say('\nresidual exposure, not provable here (not counted as checks):');
+    for (const r of residual) say(`  RESIDUAL ${r.name} (${r.artifactId}, ${r.status}): ${r.stillWorks ? 'still works' : 'refused'}; ${r.detail}; ${r.exception ? `accepted by irene until ${r.exception.expiresAt}` : 'NO EXCEPTION'}`);
+    const violations = simulatorViolations(peers.saas!);
+    say(violations.length ? `the simulators saw ${violations.length} request(s)/response(s) outside the providers' descriptions:\n  ${violations.join('\n  ')}` : 'the Okta and GitHub simulators saw no request or response outside the providers\' own descriptions');
+    const factorOf = (fid: string) => carolView.artifacts.find((a) => a.externalId === `factor:${fid}`);
+    const plannedOf = (a: (typeof carolView.artifacts)[number] | undefined) => (a ? { id: a.id, tier: a.tier, action: a.action, status: a.status } : null);
     const failed = checks.filter((c) => !c.ok);
     out.result({
       incidentId: result.ids[0], incidentIds: result.ids, state: result.views[0]!.state, states: result.views.map((v) => v.state),
       bundle: result.paths[0], bundles: result.paths, artifacts: result.views[0]!.counts, serviceArtifacts: result.views[1]!.counts, checks,
-      servers: { idp: 'oidc-provider 9.13.3', ssh: sshdVersion, sessions: 'express-session + connect-redis on Redis 127.0.0.1:6379', database: 'PostgreSQL 15 (private, scram)' },
+      saas: {
+        carol: {
+          incidentId: result.ids[2], counts: carolView.counts, exceptions: carolView.exceptions,
+          attackerFactor: plannedOf(factorOf(saas.okta.attackerFactor.id)), ownFactor: plannedOf(factorOf(saas.okta.ownFactor.id)),
+          stsSession: plannedOf(carolView.artifacts.find((a) => a.kind === 'access-token' && a.connector === 'aws-iam:lab')),
+          proofs: carolView.artifacts.map((a) => ({ id: a.id, connector: a.connector, kind: a.kind, status: a.status, strength: a.proof?.strength ?? null, required: a.proof?.required ?? null })),
+        },
+        svcDeploy: { incidentId: result.ids[3], counts: result.views[3]!.counts, actions: result.views[3]!.artifacts.map((a) => ({ connector: a.connector, kind: a.kind, action: a.action, status: a.status })) },
+        residual, simulatorViolations: violations,
+      },
+      servers: {
+        idp: 'oidc-provider 9.13.3', ssh: sshdVersion, sessions: 'express-session + connect-redis on Redis 127.0.0.1:6379', database: 'PostgreSQL 15 (private, scram)',
+        okta: 'lab Okta simulator (Okta Management API description)', github: 'lab GitHub simulator (@octokit/openapi GHEC description)', aws: 'moto_server (IAM, STS; credential checking on)',
+      },
     }, () =>
       `\n${result.views.map(renderIncident).join('\n\n')}\n\ndrill ${failed.length ? 'FAILED' : 'passed'}: ${checks.length - failed.length}/${checks.length} outside checks; incidents ${result.ids.join(', ')} are in ${globals.dataDir}\n` +
       `try: npm run -s sever -- incident list   |   npm run -s sever -- evidence verify ${result.paths[0]} --key-id ${JSON.parse(process.getBuiltinModule('node:fs').readFileSync(result.paths[0]!, 'utf8')).publicKeys[0].kid}`);
@@ -246,6 +332,7 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
     await peers.pg?.close().catch(() => undefined);
     await peers.app?.close().catch(() => undefined);
     await peers.ssh?.lab.close().catch(() => undefined);
+    await closeSaasPeers(peers.saas ?? (await saasStarting.catch(() => undefined)));
     await lab.close();
   }
 }

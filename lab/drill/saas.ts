@@ -1,0 +1,336 @@
+/**
+ * The drill's SaaS planes: the Okta simulator, the GitHub simulator (each validating every request
+ * and response against the provider's own description) and a private moto_server (IAM and STS,
+ * credential checking on). Seeds two compromises there and proves from outside, with the
+ * attacker's copies through the providers' own SDKs, that they no longer work:
+ *   carol (a person, handle carol@lab.test): an Okta session with refresh tokens of two clients,
+ *     an MFA factor the attacker enrolled after the compromise beside her own older one, her SSWS
+ *     API token; an AWS access key (its secret leaked) and an STS session minted from it; a GitHub
+ *     fine-grained PAT with org access and a leaked classic token;
+ *   svc-deploy (a service account): the AWS access key of a deploy job and a GitHub deploy key.
+ * bob is the control in each plane.
+ */
+import okta from '@okta/okta-sdk-nodejs';
+import { Octokit } from '@octokit/rest';
+import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { startLabOkta, type LabOkta } from '../okta/start.ts';
+import { startGithubLab, type GithubLab } from '../github/start.ts';
+import { startLabAws, type LabAws, type LabCredentials } from '../aws/start.ts';
+import type { Check } from './outside-checks.ts';
+
+export const CAROL = 'carol@lab.test';
+export const CAROL_GITHUB = 'carol-gh';
+export const CAROL_IAM = 'carol';
+export const SVC_DEPLOY = 'svc-deploy';
+/** Okta OAuth clients carol holds refresh tokens of. */
+export const OKTA_CLIENTS = ['crm', 'mail'] as const;
+const DEPLOY_REPO = 'infra';
+
+export interface SaasPeers {
+  okta: LabOkta;
+  github: GithubLab;
+  aws: LabAws;
+}
+
+export async function startSaasPeers(): Promise<SaasPeers> {
+  const [o, g, a] = await Promise.allSettled([startLabOkta(), startGithubLab({ revokeDelayMs: 300 }), startLabAws()]);
+  if (o.status === 'rejected' || g.status === 'rejected' || a.status === 'rejected') {
+    for (const r of [o, g, a]) if (r.status === 'fulfilled') await r.value.close().catch(() => undefined);
+    const why = [o, g, a].filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as Error).message).join('; ');
+    throw new Error(why);
+  }
+  return { okta: o.value, github: g.value, aws: a.value };
+}
+
+export async function closeSaasPeers(p: SaasPeers | undefined): Promise<void> {
+  if (!p) return;
+  await Promise.all([p.okta.close(), p.github.close(), p.aws.close()].map((x) => x.catch(() => undefined)));
+}
+
+/** sever.yaml connector instances for the SaaS planes; `secret` writes a credential file and answers its reference. */
+export function saasConnectors(p: SaasPeers, secret: (name: string, value: string) => string): Record<string, unknown> {
+  return {
+    'okta:lab': {
+      settings: {
+        orgUrl: p.okta.baseUrl, apiTokenRef: secret('okta-api-token', p.okta.adminToken), timeoutMs: 5_000,
+        clientSecrets: Object.fromEntries(OKTA_CLIENTS.map((c) => [c, secret(`okta-${c}-secret`, p.okta.state.client(c).clientSecret)])),
+      },
+      // A factor planned `validate` is observed until this deadline (it stays: it is the user's own).
+      verify: { pollIntervalMs: 250, deadlineMs: 3_000 },
+    },
+    'github:lab': {
+      settings: { baseUrl: p.github.baseUrl, org: p.github.org, tokenRef: secret('github-owner-token', p.github.adminToken), timeoutMs: 5_000 },
+      verify: { pollIntervalMs: 250, deadlineMs: 15_000 },
+    },
+    'aws-iam:lab': {
+      settings: {
+        endpoint: p.aws.endpoint, region: 'us-east-1', timeoutMs: 5_000,
+        accessKeyIdRef: secret('aws-admin-key-id', p.aws.admin.accessKeyId), secretAccessKeyRef: secret('aws-admin-secret', p.aws.admin.secretAccessKey),
+      },
+      // An STS session awaits expiry; without a provable expiry its replay is watched this long, then it stays residual.
+      verify: { pollIntervalMs: 500, deadlineMs: 3_000 },
+    },
+  };
+}
+
+/** What the attacker holds (and the responder has found), and the controls. */
+export interface SaasCompromise {
+  okta: {
+    userId: string;
+    refreshTokens: Array<{ id: string; clientId: string; value: string }>;
+    attackerFactor: { id: string; created: string };
+    ownFactor: { id: string; created: string };
+    apiToken: { id: string; value: string };
+    bobRefresh: { clientId: string; value: string };
+  };
+  aws: {
+    carolKey: LabCredentials;
+    session: LabCredentials & { sessionToken: string; expiration: string; roleArn: string };
+    deployKey: LabCredentials;
+    bobKey: LabCredentials;
+  };
+  github: {
+    pat: { id: number; value: string };
+    classic: string;
+    deployKey: { repo: string; id: number };
+    bobToken: string;
+  };
+}
+
+async function iamUserWithKey(aws: LabAws, user: string): Promise<LabCredentials> {
+  const iam = aws.iam();
+  try {
+    await iam.send(new CreateUserCommand({ UserName: user }));
+    const k = (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!;
+    return { accessKeyId: k.AccessKeyId!, secretAccessKey: k.SecretAccessKey! };
+  } finally {
+    iam.destroy();
+  }
+}
+
+/** Seeds both compromises and the controls; `compromisedAt` is when carol's compromise began. */
+export async function seedSaas(p: SaasPeers, compromisedAt: number): Promise<SaasCompromise> {
+  // Okta: carol's own push factor from a month ago; the attacker's TOTP enrolled after the compromise began.
+  const s = p.okta.state;
+  const carol = s.user(CAROL);
+  const ownFactor = s.enroll(carol.id, 'push', Date.now() - 30 * 86_400_000);
+  const session = s.signIn(carol.id, compromisedAt + 60_000);
+  const attackerFactor = s.enroll(carol.id, 'token:software:totp', compromisedAt + 120_000);
+  const refreshTokens = OKTA_CLIENTS.map((clientId) => {
+    const t = s.authorize({ userId: carol.id, clientId, sessionId: session.id, refreshTokens: 1, accessTokens: 1 }).refreshTokens[0]!;
+    return { id: t.id, clientId, value: t.value };
+  });
+  const apiToken = s.apiToken(carol.id, 'carol-automation');
+  const bob = s.user('bob@lab.test');
+  const bobSession = s.signIn(bob.id);
+  const bobRt = s.authorize({ userId: bob.id, clientId: 'crm', sessionId: bobSession.id }).refreshTokens[0]!;
+
+  // AWS: carol's key (its secret leaked in a paste), a role she may assume and the session the attacker minted with it.
+  const carolKey = await iamUserWithKey(p.aws, CAROL_IAM);
+  const deployKey = await iamUserWithKey(p.aws, SVC_DEPLOY);
+  const bobKey = await iamUserWithKey(p.aws, 'bob');
+  const iam = p.aws.iam();
+  const roleName = 'carol-admin';
+  try {
+    await iam.send(new PutUserPolicyCommand({ UserName: CAROL_IAM, PolicyName: 'assume', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] }) }));
+    await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }] }) }));
+  } finally {
+    iam.destroy();
+  }
+  const roleArn = `arn:aws:iam::123456789012:role/${roleName}`;
+  const sts = p.aws.sts(carolKey);
+  const c = (await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'attacker', DurationSeconds: 900 })).finally(() => sts.destroy())).Credentials!;
+  const awsSession = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken!, expiration: c.Expiration!.toISOString(), roleArn };
+
+  // GitHub: carol's fine-grained PAT with access to the org, a classic token of hers leaked by value; the deploy job's key.
+  const g = p.github.state;
+  const pat = g.fineGrainedPat(CAROL_GITHUB, 'laptop');
+  const classic = g.token(CAROL_GITHUB, 'classic', { name: 'old ci token' });
+  const dk = g.deployKey(DEPLOY_REPO, SVC_DEPLOY, false);
+  g.deployKey('website', 'bob', true);
+  const bobPat = g.fineGrainedPat('bob', 'bob laptop');
+
+  return {
+    okta: {
+      userId: carol.id, refreshTokens, attackerFactor: { id: attackerFactor.id, created: attackerFactor.created }, ownFactor: { id: ownFactor.id, created: ownFactor.created },
+      apiToken: { id: apiToken.id, value: apiToken.value }, bobRefresh: { clientId: 'crm', value: bobRt.value },
+    },
+    aws: { carolKey, session: awsSession, deployKey, bobKey },
+    github: { pat: { id: pat.grant.id, value: pat.token.value }, classic: classic.value, deployKey: { repo: DEPLOY_REPO, id: dk.id }, bobToken: bobPat.token.value },
+  };
+}
+
+const statusOf = (e: unknown): number | undefined => (typeof (e as { status?: unknown })?.status === 'number' ? (e as { status: number }).status : undefined);
+
+/** Okta's token endpoint, as the attacker refreshes: as the owning client. */
+async function oktaRefresh(p: SaasPeers, clientId: string, refreshToken: string): Promise<{ status: number; error?: string }> {
+  const c = p.okta.state.client(clientId);
+  const res = await fetch(`${p.okta.baseUrl}/oauth2/default/v1/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${c.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+  });
+  const body = (await res.json().catch(() => ({}))) as { error?: string };
+  return { status: res.status, ...(body.error ? { error: body.error } : {}) };
+}
+
+const oktaSdk = (p: SaasPeers, token: string) => new okta.Client({ orgUrl: p.okta.baseUrl, token, cacheMiddleware: null } as never);
+
+async function stsAnswer(p: SaasPeers, creds: LabCredentials): Promise<string> {
+  // Only the credential fields: the SDK reads `expiration` as a Date.
+  const sts = p.aws.sts({ accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, ...(creds.sessionToken ? { sessionToken: creds.sessionToken } : {}) });
+  try {
+    const r = await sts.send(new GetCallerIdentityCommand({}));
+    return `accepted as ${r.Arn}`;
+  } catch (e) {
+    return (e as Error).name;
+  } finally {
+    sts.destroy();
+  }
+}
+
+const QUIET = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+async function githubUser(p: SaasPeers, token: string): Promise<number> {
+  try {
+    const r = await new Octokit({ baseUrl: p.github.baseUrl, auth: token, request: { retries: 0 }, log: QUIET }).rest.users.getAuthenticated();
+    return r.status;
+  } catch (e) {
+    return statusOf(e) ?? -1;
+  }
+}
+
+/** From outside, with the attacker's copies, through the providers' own SDKs (the token endpoint by hand: no SDK covers it). */
+export async function saasChecks(p: SaasPeers, x: SaasCompromise): Promise<Check[]> {
+  const checks: Check[] = [];
+  const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+
+  for (const t of x.okta.refreshTokens) {
+    const r = await oktaRefresh(p, t.clientId, t.value);
+    add(`carol's Okta refresh token (${t.clientId}) at the token endpoint`, r.status === 400 && r.error === 'invalid_grant', `HTTP ${r.status} ${r.error ?? ''}`.trim());
+  }
+  const admin = oktaSdk(p, p.okta.adminToken);
+  const factors: string[] = [];
+  for await (const f of (await admin.userFactorApi.listFactors({ userId: x.okta.userId })) as AsyncIterable<{ id?: string }>) if (f?.id) factors.push(f.id);
+  const attackerGone = !factors.includes(x.okta.attackerFactor.id);
+  const ownKept = factors.includes(x.okta.ownFactor.id);
+  add("the attacker's Okta factor gone, carol's own kept", attackerGone && ownKept,
+    `attacker's TOTP (enrolled ${x.okta.attackerFactor.created}) ${attackerGone ? 'gone' : 'STILL ENROLLED'}; carol's push factor (enrolled ${x.okta.ownFactor.created}) ${ownKept ? 'still enrolled' : 'REMOVED'}`);
+  let ssws: string;
+  try {
+    await oktaSdk(p, x.okta.apiToken.value).userApi.getUser({ userId: 'me' });
+    ssws = 'accepted';
+  } catch (e) {
+    ssws = `HTTP ${statusOf(e) ?? (e as Error).message}`;
+  }
+  add("carol's SSWS API token (GET /api/v1/users/me)", ssws === 'HTTP 401', ssws);
+
+  const carolKey = await stsAnswer(p, x.aws.carolKey);
+  add("carol's leaked AWS access key (STS GetCallerIdentity)", carolKey === 'InvalidClientTokenId', carolKey);
+  const deployKey = await stsAnswer(p, x.aws.deployKey);
+  add("svc-deploy's AWS access key (STS GetCallerIdentity)", deployKey === 'InvalidClientTokenId', deployKey);
+
+  const pat = await githubUser(p, x.github.pat.value);
+  add("carol's fine-grained PAT (GitHub GET /user)", pat === 401, `HTTP ${pat}`);
+  const classic = await githubUser(p, x.github.classic);
+  add("carol's leaked classic token (GitHub GET /user)", classic === 401, `HTTP ${classic}`);
+  let deployKeyStatus: number;
+  try {
+    deployKeyStatus = (await new Octokit({ baseUrl: p.github.baseUrl, auth: p.github.adminToken, request: { retries: 0 }, log: QUIET }).rest.repos.getDeployKey({ owner: p.github.org, repo: x.github.deployKey.repo, key_id: x.github.deployKey.id })).status;
+  } catch (e) {
+    deployKeyStatus = statusOf(e) ?? -1;
+  }
+  add(`svc-deploy's deploy key on ${p.github.org}/${x.github.deployKey.repo}`, deployKeyStatus === 404, deployKeyStatus === 404 ? 'gone (HTTP 404)' : `HTTP ${deployKeyStatus}`);
+
+  const bobRt = await oktaRefresh(p, x.okta.bobRefresh.clientId, x.okta.bobRefresh.value);
+  add("control: bob's Okta refresh token still refreshes", bobRt.status === 200, `HTTP ${bobRt.status}`);
+  const bobKey = await stsAnswer(p, x.aws.bobKey);
+  add("control: bob's AWS access key still works", bobKey.startsWith('accepted'), `STS GetCallerIdentity ${bobKey}`);
+  const bobGh = await githubUser(p, x.github.bobToken);
+  add("control: bob's GitHub token still works", bobGh === 200, `GET /user HTTP ${bobGh}`);
+  return checks;
+}
+
+/** What stays live by design and is shown as such, never counted as a passed check. */
+export async function residualFacts(p: SaasPeers, x: SaasCompromise): Promise<Array<{ name: string; stillWorks: boolean; detail: string }>> {
+  const session = await stsAnswer(p, x.aws.session);
+  return [{
+    name: "carol's STS session (AssumeRole from the leaked key)",
+    stillWorks: session.startsWith('accepted'),
+    detail: `STS GetCallerIdentity ${session}; its Expiration is ${x.aws.session.expiration}. AWS cannot revoke one session, and moto enforces neither expiry nor the AWSRevokeOlderSessions deny overlay, so nothing here can prove it dead or expired`,
+  }];
+}
+
+/** Contract violations the simulators recorded (requests or responses outside Okta's and GitHub's descriptions). */
+export function simulatorViolations(p: SaasPeers): string[] {
+  return [...p.okta.violations().map((v) => `okta: ${v.side} ${v.at}: ${v.errors.join('; ')}`), ...p.github.violations().map((v) => `github: ${v}`)];
+}
+
+type DrillEngine = import('../../src/engine/create-engine.ts').Engine;
+
+/**
+ * What the responder has found and gives to carol's incident before planning: the attacker's
+ * copies of her Okta refresh tokens and SSWS token (from the attacker's host), her AWS secret (in a
+ * paste), her PAT; the leaked classic token and the STS session are added by value.
+ */
+export async function prepareCarol(engine: DrillEngine, id: string, x: SaasCompromise, say: (s: string) => void): Promise<void> {
+  const view = await engine.show(id);
+  const given: Array<{ externalId: string; value: string; what: string }> = [
+    ...x.okta.refreshTokens.map((t) => ({ externalId: `token:${t.id}`, value: t.value, what: `Okta refresh token (${t.clientId})` })),
+    { externalId: `api-token:${x.okta.apiToken.id}`, value: x.okta.apiToken.value, what: 'Okta SSWS API token' },
+    { externalId: `access-key:${x.aws.carolKey.accessKeyId}`, value: `${x.aws.carolKey.accessKeyId}:${x.aws.carolKey.secretAccessKey}`, what: 'AWS secret access key (found in a paste)' },
+    { externalId: `fg-pat:${x.github.pat.id}`, value: x.github.pat.value, what: 'GitHub fine-grained PAT' },
+  ];
+  for (const g of given) {
+    const a = view.artifacts.find((v) => v.externalId === g.externalId);
+    if (!a) throw new Error(`discovery found no artifact ${g.externalId} (${g.what}) for carol`);
+    await engine.amendArtifact(id, { artifactId: a.id, value: g.value, actor: 'ida' });
+    say(`  the attacker's copy of the ${g.what} given to ${a.id} (${a.connector}), so its death is proved by replaying it`);
+  }
+  const classic = await engine.addArtifact(id, {
+    connector: 'github:lab', kind: 'api-key', value: x.github.classic, label: `classic token ghp_…${x.github.classic.slice(-4)} of ${CAROL_GITHUB}, leaked in a paste`,
+    attributes: { source: 'leaked', login: CAROL_GITHUB }, actor: 'ida',
+  });
+  say(`  the leaked GitHub classic token added by value: ${classic}`);
+  // No expiresAt: Sever would then wait for the Expiration to prove it expired, which moto cannot show (it accepts expired
+  // sessions). The Expiration is recorded on the artifact and bounds the IR lead's exception instead.
+  const s = x.aws.session;
+  const session = await engine.addArtifact(id, {
+    connector: 'aws-iam:lab', kind: 'access-token', value: `${s.accessKeyId}:${s.secretAccessKey}:${s.sessionToken}`, revocable: false,
+    label: `STS session ${s.accessKeyId} of role ${s.roleArn.split('/').pop()}, minted by AssumeRole with ${x.aws.carolKey.accessKeyId} (Expiration ${s.expiration})`,
+    attributes: { userName: CAROL_IAM, roleArn: s.roleArn, mintedWith: x.aws.carolKey.accessKeyId, expiration: s.expiration }, actor: 'ida',
+  });
+  say(`  the STS session the attacker minted with the key (CloudTrail AssumeRole) added by value: ${session}; not revocable. Its Expiration ${s.expiration} is recorded as an attribute, not as the artifact's expiry (with one, Sever would wait for it to prove the session expired, which moto cannot show): the IR lead's exception ends at it instead`);
+}
+
+/** After containment: the IR lead's exceptions for what is live by design, each with its reason. */
+export async function exceptCarol(engine: DrillEngine, id: string, x: SaasCompromise, say: (s: string) => void): Promise<void> {
+  const view = await engine.show(id);
+  const own = view.artifacts.find((a) => a.externalId === `factor:${x.okta.ownFactor.id}`)!;
+  const session = view.artifacts.find((a) => a.kind === 'access-token' && a.connector === 'aws-iam:lab')!;
+  const exceptions = [
+    {
+      a: own, until: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+      reason: `validated with carol by phone: her own Okta Verify push factor, enrolled ${x.okta.ownFactor.created}, before the compromise began; kept (the plan said validate, not revoke)`,
+    },
+    {
+      a: session, until: x.aws.session.expiration,
+      reason: `AWS cannot revoke one STS session and the lab's STS (moto) enforces neither expiry nor the AWSRevokeOlderSessions deny overlay, so it is not proved dead or expired: accepted as residual exposure until its Expiration ${x.aws.session.expiration}; compensating action: the deny overlay on role ${x.aws.session.roleArn.split('/').pop()} (aws:TokenIssueTime), applied by a person`,
+    },
+  ];
+  for (const e of exceptions) {
+    await engine.grantException(id, e.a.id, 'irene', e.reason, e.until);
+    say(`  exception by irene for ${e.a.id} (${e.a.kind}, ${e.a.status}) until ${e.until}: ${e.reason}`);
+  }
+}
+
+/** The deploy job's secret store holds the key's secret: given to its artifact, its death is proved by replay. */
+export async function prepareSvcDeploy(engine: DrillEngine, id: string, x: SaasCompromise, say: (s: string) => void): Promise<void> {
+  const view = await engine.show(id);
+  const key = view.artifacts.find((a) => a.externalId === `access-key:${x.aws.deployKey.accessKeyId}`);
+  if (!key) throw new Error(`discovery found no access key ${x.aws.deployKey.accessKeyId} for ${SVC_DEPLOY}`);
+  await engine.amendArtifact(id, { artifactId: key.id, value: `${x.aws.deployKey.accessKeyId}:${x.aws.deployKey.secretAccessKey}`, actor: 'ida' });
+  say(`  the deploy job's AWS secret (from its secret store) given to ${key.id}, so its death is proved by replaying it`);
+  say('  NOTE: rotate-then-revoke is not implemented for aws-iam access keys or github deploy keys yet: both are planned `revoke`, so the deploy job stops working until it is given a new key by hand');
+}
