@@ -16,7 +16,9 @@ import { randomIds, systemClock } from '../src/core/clock.ts';
 import { DEFAULT_POLICY } from '../src/core/policy.ts';
 import { parseRunbook } from '../src/core/runbook.ts';
 import type { Connector } from '../src/connectors/contract.ts';
-import { CONNECTOR_MODULES } from '../src/connectors/registry.ts';
+import { loadConnectorModules } from '../src/connectors/registry.ts';
+
+const CONNECTOR_MODULES = await loadConnectorModules();
 import type { ArtifactHandle } from '../src/core/model.ts';
 import { createEngine } from '../src/engine/create-engine.ts';
 import { createKeepAliveFetch } from '../src/engine/keepalive-fetch.ts';

@@ -10,7 +10,7 @@ import { userInfo } from 'node:os';
 import pino from 'pino';
 import { randomIds, systemClock } from '../core/clock.ts';
 import { SeverError } from '../core/errors.ts';
-import { loadConfig } from '../config/load-config.ts';
+import { loadConfigWithConnectors } from '../config/load-config.ts';
 import { createEngine, type Engine } from '../engine/create-engine.ts';
 import { loadOrCreateSecretBox } from '../engine/secret-box.ts';
 import { loadOrCreateKeyFile } from '../ledger/index.ts';
@@ -93,7 +93,7 @@ export function ensureWritableFile(path: string, flag: string, createParent = fa
 export const withEngine: WithEngine = async (o, fn) => {
   const g = resolveGlobals(o);
   if (g.databaseUrl !== undefined) databaseUrl(g.databaseUrl, o.databaseUrl !== undefined ? '--database-url' : 'SEVER_DATABASE_URL');
-  const config = loadConfig(g.config);
+  const config = await loadConfigWithConnectors(g.config);
   ensureDirectory(g.dataDir, o.dataDir !== undefined ? '--data-dir' : process.env.SEVER_DATA_DIR !== undefined ? 'SEVER_DATA_DIR' : '--data-dir (default ./.sever)');
   const conn = await openStore({ dataDir: g.dataDir, ...(g.databaseUrl ? { databaseUrl: g.databaseUrl } : {}) });
   const log = pino({ level: o.verbose ? 'debug' : 'warn' }, pino.destination({ dest: 2, sync: true }));

@@ -6,7 +6,7 @@ import { DEFAULT_POLICY, parsePolicy, type Policy } from '../core/policy.ts';
 import { parseRunbook, type Runbook } from '../core/runbook.ts';
 import { SeverError, type ErrorCode } from '../core/errors.ts';
 import { describeIssues, type FieldProblem } from '../core/zod-issues.ts';
-import { CONNECTOR_MODULES } from '../connectors/registry.ts';
+import { CONNECTOR_KINDS, connectorModule, loadConnectorModules } from '../connectors/registry.ts';
 import { CONNECTOR_NAME, configSchema, type ConnectorInstanceConfig } from './schema.ts';
 
 export interface LoadedConfig {
@@ -38,6 +38,28 @@ export function loadConfig(path: string): LoadedConfig {
 }
 
 /**
+ * {@link loadConfig}, after loading the connector kinds the file names (only those: a restart does
+ * not pay for every provider SDK). The way every face reads sever.yaml.
+ */
+export async function loadConfigWithConnectors(path: string): Promise<LoadedConfig> {
+  const text = readTextFile(path, 'configuration file', 'config');
+  await loadConnectorModules(connectorKindsIn(text));
+  return parseConfig(text, path);
+}
+
+/** The connector kinds a sever.yaml names (before it is checked; a bad file yields none). */
+function connectorKindsIn(text: string): string[] {
+  let value: unknown;
+  try {
+    value = parseYaml(text, { logLevel: 'error' });
+  } catch {
+    return [];
+  }
+  const connectors = isObject(value) && isObject(value.connectors) ? value.connectors : {};
+  return [...new Set(Object.keys(connectors).map((name) => name.split(':')[0]!))];
+}
+
+/**
  * Parses sever.yaml and reports every problem at once: the file's schema, each connector's name,
  * kind and settings, the policy and the runbook. One kind of problem keeps its own code
  * (`ERR_CONNECTOR_UNKNOWN`, `ERR_POLICY_INVALID`, …); several kinds are one `ERR_CONFIG_INVALID`.
@@ -63,11 +85,12 @@ export function parseConfig(text: string, path = 'sever.yaml'): LoadedConfig {
       continue;
     }
     const kind = name.split(':')[0]!;
-    const mod = CONNECTOR_MODULES[kind];
-    if (!mod) {
-      add('ERR_CONNECTOR_UNKNOWN', [{ path: `connectors.${name}`, message: `unknown connector kind ${kind} (built in: ${Object.keys(CONNECTOR_MODULES).join(', ')})` }]);
+    if (!CONNECTOR_KINDS.includes(kind)) {
+      add('ERR_CONNECTOR_UNKNOWN', [{ path: `connectors.${name}`, message: `unknown connector kind ${kind} (built in: ${CONNECTOR_KINDS.join(', ')})` }]);
       continue;
     }
+    const mod = connectorModule(kind);
+    if (!mod) throw new SeverError('ERR_INTERNAL', `connector kind ${kind} was not loaded before the configuration was parsed (use loadConfigWithConnectors, or loadConnectorModules first)`, { details: { kind } });
     const settingsIn = isObject(inst) ? (inst.settings ?? {}) : undefined;
     if (!isObject(settingsIn)) continue; // the file's schema has said what is wrong
     const settings = mod.settingsSchema.safeParse(settingsIn);

@@ -1,35 +1,48 @@
 /**
  * The built-in connector kinds. Adding a connector = one folder + one line here.
+ *
+ * Each kind is loaded when first needed (its SDK can take hundreds of milliseconds to import), so
+ * a process that restarts containment loads only the kinds its configuration names: work resumes
+ * within 2 seconds of a restart. `loadConnectorModules` loads; `connectorModule` answers, without
+ * waiting, a kind already loaded.
  */
-import { agentGrantsModule } from './agent-grants/index.ts';
-import { awsIamModule } from './aws-iam/index.ts';
-import { entraConnector } from './entra/index.ts';
-import { githubModule } from './github/index.ts';
-import { googleWorkspaceConnector } from './google-workspace/index.ts';
 import type { ConnectorModule } from './contract.ts';
-import { keycloakConnector } from './keycloak/index.ts';
-import { jwtIssuerModule } from './jwt-issuer/index.ts';
-import { kerberosModule } from './kerberos/index.ts';
-import { ldapModule } from './ldap/index.ts';
-import { oauthConnector } from './oauth/index.ts';
-import { oktaConnector } from './okta/index.ts';
-import { postgresRolesModule } from './postgres-roles/index.ts';
-import { redisSessionsModule } from './redis-sessions/index.ts';
-import { sshCaModule } from './ssh-ca/index.ts';
 
-export const CONNECTOR_MODULES: Record<string, ConnectorModule> = {
-  keycloak: keycloakConnector,
-  oauth: oauthConnector,
-  ldap: ldapModule as unknown as ConnectorModule,
-  kerberos: kerberosModule as unknown as ConnectorModule,
-  'postgres-roles': postgresRolesModule as unknown as ConnectorModule,
-  'ssh-ca': sshCaModule as unknown as ConnectorModule,
-  'redis-sessions': redisSessionsModule as unknown as ConnectorModule,
-  'jwt-issuer': jwtIssuerModule as unknown as ConnectorModule,
-  'agent-grants': agentGrantsModule as unknown as ConnectorModule,
-  'aws-iam': awsIamModule as unknown as ConnectorModule,
-  okta: oktaConnector as unknown as ConnectorModule,
-  github: githubModule as unknown as ConnectorModule,
-  'google-workspace': googleWorkspaceConnector as unknown as ConnectorModule,
-  entra: entraConnector as unknown as ConnectorModule,
+const LOADERS: Record<string, () => Promise<ConnectorModule>> = {
+  keycloak: async () => (await import('./keycloak/index.ts')).keycloakConnector as unknown as ConnectorModule,
+  oauth: async () => (await import('./oauth/index.ts')).oauthConnector as unknown as ConnectorModule,
+  ldap: async () => (await import('./ldap/index.ts')).ldapModule as unknown as ConnectorModule,
+  kerberos: async () => (await import('./kerberos/index.ts')).kerberosModule as unknown as ConnectorModule,
+  'postgres-roles': async () => (await import('./postgres-roles/index.ts')).postgresRolesModule as unknown as ConnectorModule,
+  'ssh-ca': async () => (await import('./ssh-ca/index.ts')).sshCaModule as unknown as ConnectorModule,
+  'redis-sessions': async () => (await import('./redis-sessions/index.ts')).redisSessionsModule as unknown as ConnectorModule,
+  'jwt-issuer': async () => (await import('./jwt-issuer/index.ts')).jwtIssuerModule as unknown as ConnectorModule,
+  'agent-grants': async () => (await import('./agent-grants/index.ts')).agentGrantsModule as unknown as ConnectorModule,
+  'aws-iam': async () => (await import('./aws-iam/index.ts')).awsIamModule as unknown as ConnectorModule,
+  okta: async () => (await import('./okta/index.ts')).oktaConnector as unknown as ConnectorModule,
+  github: async () => (await import('./github/index.ts')).githubModule as unknown as ConnectorModule,
+  'google-workspace': async () => (await import('./google-workspace/index.ts')).googleWorkspaceConnector as unknown as ConnectorModule,
+  entra: async () => (await import('./entra/index.ts')).entraConnector as unknown as ConnectorModule,
 };
+
+/** Every built-in connector kind, in registry order. */
+export const CONNECTOR_KINDS: readonly string[] = Object.keys(LOADERS);
+
+const loaded = new Map<string, ConnectorModule>();
+
+/**
+ * Loads connector kinds (all of them by default); unknown kinds are skipped (the configuration
+ * check names them).
+ *
+ * @returns The loaded modules by kind, in registry order.
+ */
+export async function loadConnectorModules(kinds: Iterable<string> = CONNECTOR_KINDS): Promise<Record<string, ConnectorModule>> {
+  const wanted = new Set([...kinds].filter((k) => Object.hasOwn(LOADERS, k)));
+  await Promise.all([...wanted].filter((k) => !loaded.has(k)).map(async (k) => loaded.set(k, await LOADERS[k]!())));
+  return Object.fromEntries(CONNECTOR_KINDS.filter((k) => wanted.has(k)).map((k) => [k, loaded.get(k)!]));
+}
+
+/** A kind's module if it is loaded (see {@link loadConnectorModules}); undefined otherwise. */
+export function connectorModule(kind: string): ConnectorModule | undefined {
+  return loaded.get(kind);
+}

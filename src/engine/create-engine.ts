@@ -9,7 +9,7 @@ import type { IdentityMapping } from '../core/model.ts';
 import type { Policy } from '../core/policy.ts';
 import type { Runbook } from '../core/runbook.ts';
 import type { Connector, ConnectorDeps } from '../connectors/contract.ts';
-import { CONNECTOR_MODULES } from '../connectors/registry.ts';
+import { connectorModule } from '../connectors/registry.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { resolveSecretRef } from '../config/secret-ref.ts';
 import type { Signer } from '../ledger/index.ts';
@@ -73,8 +73,8 @@ export function createEngine(o: EngineOptions) {
     }
   } else {
     for (const [name, inst] of Object.entries(o.connectors)) {
-      const mod = CONNECTOR_MODULES[inst.kind];
-      if (!mod) throw new SeverError('ERR_CONNECTOR_UNKNOWN', `connector kind ${inst.kind} is not built in`, { details: { connector: name } });
+      const mod = connectorModule(inst.kind);
+      if (!mod) throw new SeverError('ERR_CONNECTOR_UNKNOWN', `connector kind ${inst.kind} is not built in, or was not loaded (read the configuration with loadConfigWithConnectors)`, { details: { connector: name } });
       checkManifest(mod.manifest);
       connectors.set(name, mod.create(name, inst.settings as never, deps));
       const m = mod.manifest;

@@ -12,6 +12,10 @@ import { loadConfig, parseConfig } from '../../src/config/load-config.ts';
 import { MAX_DURATION_MS, MAX_PG_INTEGER } from '../../src/config/schema.ts';
 import { tempDir } from '../support/databases.ts';
 import { runMain } from '../cli/support.ts';
+import { loadConnectorModules } from '../../src/connectors/registry.ts';
+
+// Connector kinds load on demand; these tests parse configurations directly.
+await loadConnectorModules();
 
 const RUNBOOK = { version: 1, roles: { 'identity-engineering': ['ida'], 'ir-lead': ['irene'], responders: ['eddie'] } };
 const OAUTH = { revocationEndpoint: 'https://idp.example/revoke', introspectionEndpoint: 'https://idp.example/introspect', clientId: 'sever', clientSecretRef: 'env:X' };

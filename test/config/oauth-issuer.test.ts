@@ -14,6 +14,10 @@ import { SeverError } from '../../src/core/errors.ts';
 import { parseConfig } from '../../src/config/load-config.ts';
 import { oauthConnector } from '../../src/connectors/oauth/index.ts';
 import { discoverEndpoints, metadataUrls, type HttpDeps } from '../../src/connectors/shared/oauth/client.ts';
+import { loadConnectorModules } from '../../src/connectors/registry.ts';
+
+// Connector kinds load on demand; these tests parse configurations directly.
+await loadConnectorModules();
 
 describe('oauth issuer discovery', () => {
   let server: Server;

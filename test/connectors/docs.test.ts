@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { CONNECTOR_MODULES } from '../../src/connectors/registry.ts';
+import { loadConnectorModules } from '../../src/connectors/registry.ts';
+
+const CONNECTOR_MODULES = await loadConnectorModules();
 import { renderConnectorDoc } from '../../src/connectors/render-docs.ts';
 import { renderCoverage } from '../../src/connectors/render-coverage.ts';
 import { ARTIFACT_KINDS } from '../../src/core/model.ts';

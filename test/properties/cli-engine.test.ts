@@ -24,6 +24,10 @@ import { tempDir } from '../support/databases.ts';
 import { runMain, withFake } from '../cli/support.ts';
 import { commandArb } from './arbitraries.ts';
 import { checkRun } from './check-run.ts';
+import { loadConnectorModules } from '../../src/connectors/registry.ts';
+
+// Connector kinds load on demand; these tests parse configurations directly.
+await loadConnectorModules();
 
 const config = parseConfig(stringify({
   version: 1,

@@ -18,6 +18,10 @@ import { MAX_CONCURRENCY, MAX_DURATION_MS, MAX_PG_INTEGER, MAX_POLL_MS } from '.
 import { tempDir } from '../support/databases.ts';
 import { runMain } from '../cli/support.ts';
 import { checkRun } from './check-run.ts';
+import { loadConnectorModules } from '../../src/connectors/registry.ts';
+
+// Connector kinds load on demand; these tests parse configurations directly.
+await loadConnectorModules();
 
 const RUNS = Number(process.env.SEVER_PROPERTY_RUNS ?? 300);
 
