@@ -22,6 +22,7 @@ const LOADERS: Record<string, () => Promise<ConnectorModule>> = {
   okta: async () => (await import('./okta/index.ts')).oktaConnector as unknown as ConnectorModule,
   github: async () => (await import('./github/index.ts')).githubModule as unknown as ConnectorModule,
   'google-workspace': async () => (await import('./google-workspace/index.ts')).googleWorkspaceConnector as unknown as ConnectorModule,
+  slack: async () => (await import('./slack/index.ts')).slackConnector as unknown as ConnectorModule,
   entra: async () => (await import('./entra/index.ts')).entraConnector as unknown as ConnectorModule,
 };
 

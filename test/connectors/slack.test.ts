@@ -37,7 +37,8 @@ function handles(lab: LabSlack, list: DiscoveredArtifact[], userId: string, with
     const h = toHandle(d, userId);
     if (!withValues) return h;
     const id = d.kind === 'app-session' ? Number(d.attributes?.sessionId) : d.kind === 'idp-session' ? Number(String(d.attributes?.sessionIds).split(',')[0]!.split(':')[1]) : undefined;
-    const value = id === undefined ? undefined : lab.state.sessions.get(id)?.token;
+    const s = id === undefined ? undefined : lab.state.sessions.get(id);
+    const value = s ? `${s.token} d=${s.cookie}` : undefined;
     return value ? { ...h, secret: value } : h;
   });
 }
@@ -64,7 +65,9 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 
 /** What an attacker holding a token does: call the Web API with it. */
 async function attackerCall(lab: LabSlack, token: string, method = 'auth.test'): Promise<{ ok: boolean; error?: string }> {
-  const res = await fetch(`${lab.apiUrl}${method}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+  // A thief of a browser session holds its xoxc token and its `d` cookie together.
+  const session = [...lab.state.sessions.values()].find((s) => s.token === token);
+  const res = await fetch(`${lab.apiUrl}${method}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded', ...(session ? { cookie: `d=${session.cookie}` } : {}) }, body: '' });
   return (await res.json()) as { ok: boolean; error?: string };
 }
 
@@ -276,6 +279,26 @@ describe('slack connector against the Slack lab', () => {
     const key: ArtifactHandle = { kind: 'api-key', externalId: 'sha256:unknown', label: 'a leaked token', attributes: {}, revocable: true };
     assertCoded(await rejection(slack.revoke(key)), { code: 'ERR_VALUE_REQUIRED', retryable: false });
     assertCoded(await rejection(slack.verify(key)), { code: 'ERR_VALUE_REQUIRED', retryable: false });
+  });
+
+  it("an xoxc browser token held without its d cookie is never replayed: Slack refuses it alone even while it works, so that refusal is no proof", async () => {
+    const email = fresh();
+    const { web } = compromise(lab, email);
+    const live = one(await discoverAll(email), 'app-session', (a) => Number(a.attributes.sessionId) === web.id);
+    const tokenOnly: ArtifactHandle = { ...live, secret: web.token };
+    const calls = lab.calls.get('auth.test') ?? 0;
+    const before = await slack.verify(tokenOnly);
+    assert.equal(lab.calls.get('auth.test') ?? 0, calls, 'no replay was made without the cookie');
+    assert.equal(before.verdict, 'live', 'the session is still listed: live');
+    assert.match(before.unavailable?.[0]?.why ?? '', /`d` cookie/);
+    assert.deepEqual(await attackerCall(lab, web.token).then((r) => r.ok), true, 'the thief, who holds the cookie too, still gets in');
+    await slack.revoke(tokenOnly);
+    const after = await slack.verify(tokenOnly);
+    assert.deepEqual(after.checks.map((c) => [c.path, c.result]), [['admin-relist:admin.users.session.list', 'dead']], 'only the re-list speaks');
+    const grade = gradeProof([{ path: 'admin-relist:admin.users.session.list', strength: 'relist', result: 'dead' }], 'replay', (after.unavailable ?? []).map((u) => ({ ...u, strength: 'replay' as const })));
+    assert.equal(grade.verdict, 'unproven', 'never dead on a replay that could not have worked');
+    const withCookie = await slack.verify(live);
+    assert.deepEqual(withCookie.checks.map((c) => [c.path, c.result]), [['admin-relist:admin.users.session.list', 'dead'], ['token-replay:auth.test', 'dead']], 'with the cookie the replay runs and proves it');
   });
 
   it("bots and the primary owner: Slack's refusals are ERR_NOT_REVOCABLE; a token without admin scopes is ERR_PROVIDER_REJECTED", async () => {
