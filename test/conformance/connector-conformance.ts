@@ -81,7 +81,8 @@ export function assertCoded(e: unknown, expect: { code?: ErrorCode | ErrorCode[]
   if (expect.retryable !== undefined) assert.equal(e.retryable, expect.retryable, `${e.code} retryable should be ${expect.retryable}: ${e.message}`);
 }
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
+/** The rejection of `p` (the test fails when it fulfils). */
+export async function rejection(p: Promise<unknown>): Promise<unknown> {
   try {
     await p;
   } catch (e) {
@@ -289,4 +290,11 @@ export function runConnectorConformance(o: ConformanceOptions): void {
       }),
     );
   });
+}
+
+/** The first artifact of `kind` (matching `pred`) in `list`; the test fails, naming what was found, when there is none. */
+export function one<T extends { kind: string }>(list: T[], kind: string, pred: (a: T) => boolean = () => true): T {
+  const a = list.find((x) => x.kind === kind && pred(x));
+  assert.ok(a, `a ${kind} was found (found: ${list.map((x) => x.kind).join(', ')})`);
+  return a;
 }

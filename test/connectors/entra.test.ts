@@ -16,7 +16,7 @@ import { systemClock } from '../../src/core/clock.ts';
 import { DEFAULT_POLICY } from '../../src/core/default-policy.ts';
 import type { ArtifactHandle, DiscoveredArtifact } from '../../src/core/model.ts';
 import { gradeProof, type ProofStrength } from '../../src/core/proof.ts';
-import { assertCoded, runConnectorConformance, toHandle } from '../conformance/connector-conformance.ts';
+import { assertCoded, one, rejection, runConnectorConformance, toHandle } from '../conformance/connector-conformance.ts';
 
 const NAME = 'entra:lab';
 
@@ -64,20 +64,7 @@ function handles(lab: LabEntra, list: DiscoveredArtifact[], userId: string, with
   });
 }
 
-const one = (list: ArtifactHandle[], kind: string, pred: (a: ArtifactHandle) => boolean = () => true) => {
-  const a = list.find((x) => x.kind === kind && pred(x));
-  assert.ok(a, `a ${kind} was discovered (found: ${list.map((x) => x.kind).join(', ')})`);
-  return a;
-};
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
 
 /** What an attacker holding the refresh token does: refresh it at the token endpoint as its (public) client. */
 async function attackerRefresh(lab: LabEntra, clientId: string, refreshToken: string): Promise<{ status: number; error?: string; refreshToken?: string }> {

@@ -13,7 +13,7 @@ import { systemClock } from '../../src/core/clock.ts';
 import { SeverError } from '../../src/core/errors.ts';
 import type { ArtifactHandle } from '../../src/core/model.ts';
 import { gradeProof } from '../../src/core/proof.ts';
-import { assertCoded, runConnectorConformance, toHandle } from '../conformance/connector-conformance.ts';
+import { assertCoded, rejection, runConnectorConformance, toHandle } from '../conformance/connector-conformance.ts';
 
 const NAME = 'github:lab';
 const ALICE = { id: 'alice', handle: 'alice' };
@@ -43,14 +43,6 @@ const userStatus = async (lab: GithubLab, token: string) => {
   return r.status;
 };
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
 
 runConnectorConformance({
   name: NAME,

@@ -16,7 +16,7 @@ import { systemClock } from '../../src/core/clock.ts';
 import { DEFAULT_POLICY, requiredProof } from '../../src/core/policy.ts';
 import { gradeProof, whatWouldProve } from '../../src/core/proof.ts';
 import type { ArtifactHandle, DiscoveredArtifact } from '../../src/core/model.ts';
-import { assertCoded, runConnectorConformance, toHandle } from '../conformance/connector-conformance.ts';
+import { assertCoded, rejection, runConnectorConformance, toHandle } from '../conformance/connector-conformance.ts';
 
 const NAME = 'google-workspace:lab';
 const THIRD_PARTY = '1234567890-thirdparty.apps.googleusercontent.com';
@@ -46,14 +46,6 @@ const one = (list: ArtifactHandle[], pred: (a: ArtifactHandle) => boolean, what:
   return a;
 };
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
 
 const handles = (list: DiscoveredArtifact[]) => list.map((d) => toHandle(d, String(d.attributes?.userId ?? '')));
 

@@ -9,8 +9,8 @@ import { resolveSecretRef } from '../../src/config/secret-ref.ts';
 import { keycloakConnector, keycloakSettings } from '../../src/connectors/keycloak/index.ts';
 import type { Connector, ConnectorDeps } from '../../src/connectors/contract.ts';
 import { systemClock, type Clock } from '../../src/core/clock.ts';
-import type { ArtifactHandle, DiscoveredArtifact } from '../../src/core/model.ts';
-import { assertCoded, runConnectorConformance, toHandle } from '../conformance/connector-conformance.ts';
+import type { DiscoveredArtifact } from '../../src/core/model.ts';
+import { assertCoded, one, rejection, runConnectorConformance, toHandle } from '../conformance/connector-conformance.ts';
 
 const NAME = 'keycloak:lab';
 
@@ -30,20 +30,7 @@ function connectorFor(lab: LabIdp, o: { baseUrl?: string; adminToken?: string; s
 }
 
 const handles = (list: DiscoveredArtifact[], subjectId: string) => list.map((d) => toHandle(d, subjectId));
-const one = (list: ArtifactHandle[], kind: string, pred: (a: ArtifactHandle) => boolean = () => true) => {
-  const a = list.find((x) => x.kind === kind && pred(x));
-  assert.ok(a, `a ${kind} was discovered (found: ${list.map((x) => x.kind).join(', ')})`);
-  return a;
-};
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
 
 /** A direct refresh at the provider, as the owning client: what an attacker holding the token would do. */
 async function refreshAtProvider(lab: LabIdp, clientId: string, refreshToken: string): Promise<{ status: number; error?: string }> {

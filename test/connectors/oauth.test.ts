@@ -12,7 +12,7 @@ import type { Connector, ConnectorDeps } from '../../src/connectors/contract.ts'
 import { oauthConnector, oauthSettings } from '../../src/connectors/oauth/index.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import type { ArtifactHandle, ArtifactKind } from '../../src/core/model.ts';
-import { assertCoded, runConnectorConformance } from '../conformance/connector-conformance.ts';
+import { assertCoded, rejection, runConnectorConformance } from '../conformance/connector-conformance.ts';
 
 const NAME = 'oauth:lab';
 
@@ -31,14 +31,6 @@ function added(kind: ArtifactKind, value: string, attributes: ArtifactHandle['at
   return { kind, externalId: `sha256:${createHash('sha256').update(value).digest('hex')}`, label: `${kind} added by test`, attributes, revocable, secret: value };
 }
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
 
 runConnectorConformance({
   name: NAME,

@@ -14,7 +14,7 @@ import { DEFAULT_POLICY } from '../../src/core/default-policy.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { gradeProof } from '../../src/core/proof.ts';
 import type { ArtifactHandle, DiscoveredArtifact } from '../../src/core/model.ts';
-import { assertCoded, runConnectorConformance, toHandle } from '../conformance/connector-conformance.ts';
+import { assertCoded, one, rejection, runConnectorConformance, toHandle } from '../conformance/connector-conformance.ts';
 
 const NAME = 'okta:lab';
 const CLIENTS = ['crm', 'app'] as const;
@@ -40,20 +40,7 @@ function handles(lab: LabOkta, list: DiscoveredArtifact[], subjectId: string, wi
   });
 }
 
-const one = (list: ArtifactHandle[], kind: string, pred: (a: ArtifactHandle) => boolean = () => true) => {
-  const a = list.find((x) => x.kind === kind && pred(x));
-  assert.ok(a, `a ${kind} was discovered (found: ${list.map((x) => x.kind).join(', ')})`);
-  return a;
-};
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
 
 /** What an attacker holding the refresh token does: refresh it at the authorization server as its client. */
 async function refreshAtOkta(lab: LabOkta, clientId: string, refreshToken: string): Promise<{ status: number; error?: string }> {

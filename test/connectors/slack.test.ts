@@ -16,7 +16,7 @@ import { slackConnector, slackSettings } from '../../src/connectors/slack/index.
 import { systemClock } from '../../src/core/clock.ts';
 import type { ArtifactHandle, DiscoveredArtifact } from '../../src/core/model.ts';
 import { gradeProof } from '../../src/core/proof.ts';
-import { assertCoded, runConnectorConformance, toHandle } from '../conformance/connector-conformance.ts';
+import { assertCoded, one, rejection, runConnectorConformance, toHandle } from '../conformance/connector-conformance.ts';
 
 const NAME = 'slack:lab';
 
@@ -48,20 +48,7 @@ const leakedKey = (t: LabToken): ArtifactHandle => ({
   kind: 'api-key', externalId: `sha256:${createHash('sha256').update(t.value).digest('hex')}`, label: `leaked ${t.kind} token`, attributes: {}, revocable: true, secret: t.value, subjectId: t.userId,
 });
 
-const one = (list: ArtifactHandle[], kind: string, pred: (a: ArtifactHandle) => boolean = () => true) => {
-  const a = list.find((x) => x.kind === kind && pred(x));
-  assert.ok(a, `a ${kind} was found (found: ${list.map((x) => x.kind).join(', ')})`);
-  return a;
-};
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
 
 /** What an attacker holding a token does: call the Web API with it. */
 async function attackerCall(lab: LabSlack, token: string, method = 'auth.test'): Promise<{ ok: boolean; error?: string }> {

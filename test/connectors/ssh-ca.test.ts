@@ -20,7 +20,7 @@ import type { HostRevocation } from '../../src/connectors/ssh-ca/revoke.ts';
 import { connectionsOf, sessionTargets } from '../../src/connectors/ssh-ca/sessions.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import type { ArtifactHandle } from '../../src/core/model.ts';
-import { assertCoded, runConnectorConformance, toHandle } from '../conformance/connector-conformance.ts';
+import { assertCoded, rejection, runConnectorConformance, toHandle } from '../conformance/connector-conformance.ts';
 
 const NAME = 'ssh-ca:lab';
 const deps: ConnectorDeps = { clock: systemClock, fetch: globalThis.fetch, resolveSecret: async () => '' };
@@ -43,14 +43,6 @@ async function handleOf(c: Connector, subject: string, cert: IssuedCert): Promis
   return toHandle(d, subject);
 }
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
 
 /** PIDs of processes whose command line is exactly `cmdline`. */
 function processesWith(cmdline: string): number[] {

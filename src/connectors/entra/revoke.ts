@@ -8,22 +8,13 @@
  * baseline recorded at discovery. None of these reads is evidence: verify proves.
  */
 import { SeverError } from '../../core/errors.ts';
+import { need, str } from '../shared/attributes.ts';
 import type { ArtifactHandle } from '../../core/model.ts';
 import type { RevokeOutcome } from '../contract.ts';
 import type { EntraClient } from './client.ts';
 import { DELETE_GRANT, DELETE_METHOD, DISABLE_DEVICE, REMOVE_PASSWORD, REVOKE_SESSIONS } from './manifest.ts';
 
-export const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
-export function need(name: string, a: ArtifactHandle, attribute: string): string {
-  const v = str(a.attributes[attribute]) ?? (attribute === 'userId' ? a.subjectId : undefined);
-  if (!v) {
-    throw new SeverError('ERR_INPUT_INVALID', `${name}: ${a.kind} ${a.externalId} does not name its ${attribute}: add it with \`incident amend <incident> --artifact <artifactId> --attribute ${attribute}=<value>\``, {
-      details: { connector: name, externalId: a.externalId, attribute },
-    });
-  }
-  return v;
-}
 
 export const collectionOf = (name: string, a: ArtifactHandle): 'applications' | 'servicePrincipals' => (need(name, a, 'collection') === 'servicePrincipals' ? 'servicePrincipals' : 'applications');
 
@@ -82,3 +73,5 @@ export async function revokeEntra(name: string, entra: EntraClient, a: ArtifactH
       throw new SeverError('ERR_INPUT_INVALID', `${name}: the entra connector does not handle ${a.kind}`, { details: { connector: name, kind: a.kind } });
   }
 }
+
+export { need, str };

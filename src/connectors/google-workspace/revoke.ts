@@ -11,6 +11,7 @@
  *                    `accepted` (it completes when the device syncs)
  */
 import { SeverError } from '../../core/errors.ts';
+import { need } from '../shared/attributes.ts';
 import type { ArtifactHandle } from '../../core/model.ts';
 import type { RevokeOutcome } from '../contract.ts';
 import type { GoogleClient } from './client.ts';
@@ -24,15 +25,6 @@ export const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : type
 /** The part of an externalId after its prefix (`token:{userId}:{clientId}` → [userId, clientId]). */
 export const idParts = (externalId: string): string[] => externalId.split(':').slice(1);
 
-export function need(name: string, a: ArtifactHandle, attribute: string, fallback?: string): string {
-  const v = str(a.attributes[attribute]) ?? fallback ?? (attribute === 'userId' ? a.subjectId : undefined);
-  if (!v) {
-    throw new SeverError('ERR_INPUT_INVALID', `${name}: ${a.kind} ${a.externalId} does not name its ${attribute}: add it with \`incident amend <incident> --artifact <artifactId> --attribute ${attribute}=<value>\``, {
-      details: { connector: name, externalId: a.externalId, attribute },
-    });
-  }
-  return v;
-}
 
 export const isBackupCodes = (a: ArtifactHandle) => a.attributes.credentialType === 'backup-codes' || a.externalId.startsWith('backup-codes:');
 export const heldCodes = (a: ArtifactHandle) => (a.secret ?? '').split(',').filter(Boolean);
@@ -80,3 +72,5 @@ export async function revokeGoogle(name: string, g: GoogleClient, a: ArtifactHan
       throw new SeverError('ERR_INPUT_INVALID', `${name}: the google-workspace connector does not handle ${a.kind}`, { details: { connector: name, kind: a.kind } });
   }
 }
+
+export { need };

@@ -6,23 +6,14 @@
  * `already_revoked`, not sent again); that read is never evidence.
  */
 import { SeverError } from '../../core/errors.ts';
+import { need, str } from '../shared/attributes.ts';
 import type { ArtifactHandle } from '../../core/model.ts';
 import type { RevokeOutcome } from '../contract.ts';
 import type { OktaClient } from './client.ts';
 import { liveSessions, providerId } from './discover.ts';
 import { DELETE_API_TOKEN, DELETE_FACTOR, DELETE_GRANT, DELETE_TOKEN, END_SESSIONS } from './manifest.ts';
 
-export const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
-export function need(name: string, a: ArtifactHandle, attribute: string): string {
-  const v = str(a.attributes[attribute]) ?? (attribute === 'userId' ? a.subjectId : undefined);
-  if (!v) {
-    throw new SeverError('ERR_INPUT_INVALID', `${name}: ${a.kind} ${a.externalId} does not name its ${attribute}: add it with \`incident amend <incident> --artifact <artifactId> --attribute ${attribute}=<value>\``, {
-      details: { connector: name, externalId: a.externalId, attribute },
-    });
-  }
-  return v;
-}
 
 const outcome = (method: string, status: number, request: Record<string, unknown>): RevokeOutcome => ({ status: status === 404 ? 'already_revoked' : 'revoked', method, request, response: { status } });
 
@@ -73,3 +64,5 @@ export async function revokeOkta(name: string, okta: OktaClient, a: ArtifactHand
       throw new SeverError('ERR_INPUT_INVALID', `${name}: the okta connector does not handle ${a.kind}`, { details: { connector: name, kind: a.kind } });
   }
 }
+
+export { need, str };

@@ -6,6 +6,7 @@
  * token is revoked with itself (auth.revoke); a token Slack already refuses is `already_revoked`.
  */
 import { SeverError } from '../../core/errors.ts';
+import { need, str } from '../shared/attributes.ts';
 import type { ArtifactHandle } from '../../core/model.ts';
 import type { RevokeOutcome } from '../contract.ts';
 import type { SlackClient } from './client.ts';
@@ -19,17 +20,7 @@ export interface SlackDeps {
   teamIds: readonly string[];
 }
 
-export const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
-export function need(name: string, a: ArtifactHandle, attribute: string): string {
-  const v = str(a.attributes[attribute]) ?? (typeof a.attributes[attribute] === 'number' ? String(a.attributes[attribute]) : undefined) ?? (attribute === 'userId' ? a.subjectId : undefined);
-  if (!v) {
-    throw new SeverError('ERR_INPUT_INVALID', `${name}: ${a.kind} ${a.externalId} does not name its ${attribute}: add it with \`incident amend <incident> --artifact <artifactId> --attribute ${attribute}=<value>\``, {
-      details: { connector: name, externalId: a.externalId, attribute },
-    });
-  }
-  return v;
-}
 
 /** The session's user, workspace and numeric id. */
 export function sessionOf(name: string, a: ArtifactHandle): { userId: string; teamId: string; sessionId: number } {
@@ -84,3 +75,5 @@ export async function revokeSlack(d: SlackDeps, a: ArtifactHandle): Promise<Revo
       throw new SeverError('ERR_INPUT_INVALID', `${d.name}: the slack connector does not handle ${a.kind}`, { details: { connector: d.name, kind: a.kind } });
   }
 }
+
+export { need, str };
