@@ -97,6 +97,21 @@ describe('CLI output', () => {
     assert.equal(text.split('\n').filter((l) => l.startsWith('closure gate')).join('|'), 'closure gate: refused', 'a reason cannot forge a line');
     const shown = await runMain(['incident', 'show', 'inc_1'], withFake({ show: async () => view }));
     assert.ok(!/[\u001b\u009b]/.test(shown.stdout));
+
+    // The proof of every artifact, provider faults, and stale sign-offs are shown to people too.
+    const graded: IncidentView = {
+      ...view,
+      artifacts: [
+        { ...view.artifacts[0]!, id: 'art_2', status: 'verified-dead', proof: { required: 'replay', strength: 'replay', paths: [{ path: 'refresh-replay', strength: 'replay', result: 'dead' }] } },
+        { ...view.artifacts[0]!, id: 'art_3', status: 'still-live', proof: { required: 'replay', strength: 'self-report', paths: [], providerFault: "the provider's paths disagree" } },
+      ],
+      signoffs: [{ role: 'ir-lead', person: 'irene', at: '2025-01-01T00:00:00.000Z', ledgerSeq: 3, stale: true }],
+    };
+    const g = renderIncident(graded);
+    assert.match(g, /art_2 .* verified-dead +replay\/replay/);
+    assert.match(g, /art_3 .* still-live +self-report\/replay/);
+    assert.match(g, /provider faults[^\n]*\n  - art_3: the provider's paths disagree/);
+    assert.match(g, /✗ ir-lead by irene .*stale/);
   });
 
   it('coded errors print as one escaped line', async () => {

@@ -51,14 +51,22 @@ export function renderIncident(v: IncidentView): string {
     `opened   ${s(v.openedAt)} by ${s(v.openedBy)}${v.reason ? ` — ${s(v.reason)}` : ''}${v.closedAt ? `\nclosed   ${s(v.closedAt)}` : ''}`,
     `ledger   ${v.ledger.entries} signed entries, head ${v.ledger.head?.slice(0, 16) ?? '-'}…`,
     '',
-    table([['ARTIFACT', 'CONNECTOR', 'KIND', 'TIER', 'STATUS', 'LABEL'], ...v.artifacts.map((a) => [a.id, a.connector, a.kind, a.tier ?? '-', a.status, a.label])]),
+    table([
+      ['ARTIFACT', 'CONNECTOR', 'KIND', 'TIER', 'STATUS', 'PROOF (reached/required)', 'LABEL'],
+      ...v.artifacts.map((a) => [a.id, a.connector, a.kind, a.tier ?? '-', a.status, a.proof ? `${a.proof.strength ?? 'none'}/${a.proof.required ?? '-'}` : '-', a.label]),
+    ]),
   ];
+  const faults = v.artifacts.filter((a) => a.proof?.providerFault);
+  if (faults.length) {
+    lines.push('', 'provider faults (paths that contradict each other; worth reporting to the provider):');
+    for (const a of faults) lines.push(`  - ${s(a.id)}: ${s(a.proof!.providerFault!)}`);
+  }
   if (v.residualExposure.length) {
     lines.push('', 'residual exposure (cannot be revoked; live until expiry):');
     for (const r of v.residualExposure) lines.push(`  - ${s(r.artifactId)} ${s(r.label)} until ${r.until ? s(r.until) : 'unknown (needs an exception)'}`);
   }
   lines.push('', `sign-offs required: ${s(v.requiredSignoffs.join(', '))}`);
-  for (const x of v.signoffs) lines.push(`  ✓ ${s(x.role)} by ${s(x.person)} at ${s(x.at)}`);
+  for (const x of v.signoffs) lines.push(`  ${x.stale ? '✗' : '✓'} ${s(x.role)} by ${s(x.person)} at ${s(x.at)}${x.stale ? ' (stale: the incident changed after it; sign again)' : ''}`);
   if (v.pendingSteps) lines.push('', `${v.pendingSteps} step(s) pending: run \`sever incident contain ${s(v.id)}\` to resume`);
   lines.push('', v.state === 'remediated' ? `closed as remediated at ${s(v.closedAt)}` : v.gate.ok ? 'closure gate: open (the IR lead may close)' : 'closure gate: refused');
   for (const m of v.gate.missing) lines.push(`  - [${s(m.code)}] ${s(m.message)}`);
