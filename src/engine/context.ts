@@ -98,4 +98,6 @@ export interface EngineContext {
   identities: IdentityMapping[];
   /** Rate-budget units this process took from a provider's current window and has not used yet. */
   budgets: Map<string, { windowStart: number; units: number; refill?: Promise<unknown> }>;
+  /** Until when (clock ms) a provider asked, by a rate-limit answer, not to be called; every step of it waits. */
+  pauses: Map<string, number>;
 }

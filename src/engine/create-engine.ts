@@ -104,7 +104,7 @@ export function createEngine(o: EngineOptions) {
   });
   const ctx: EngineContext = {
     conn: o.conn, db: o.conn.db, connectors, limits, policy: o.policy, runbook: o.runbook, clock: o.clock, ids: o.ids,
-    ledger: createLedgerWriter(o.signer, o.clock), secrets: o.secrets, log, tuning, runner, budgets: new Map(), identities: o.identities ?? [],
+    ledger: createLedgerWriter(o.signer, o.clock), secrets: o.secrets, log, tuning, runner, budgets: new Map(), pauses: new Map(), identities: o.identities ?? [],
   };
   let recovered: Promise<number> | undefined;
   /**

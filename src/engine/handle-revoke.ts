@@ -22,7 +22,7 @@ import {
 import { toHandle } from './artifact-handle.ts';
 import type { DbOrTx } from '../store/types.ts';
 import type { EngineContext } from './context.ts';
-import { takeBudget } from './rate-budget.ts';
+import { learnFromProvider, takeBudget } from './rate-budget.ts';
 import { byIncident } from './by-incident.ts';
 import { observe, recordPolls, settlementOf, toPoll, type Poll } from './handle-verify.ts';
 import { retryDelay } from './with-retry.ts';
@@ -91,7 +91,9 @@ export async function handleRevokeBatch(ctx: EngineContext, stepIds: string[]): 
         if (r.deferMs !== undefined) return { step, art, deferMs: r.deferMs, ...rotation };
         outcome = r.outcome!;
       } catch (e) {
-        return { step, art, error: toSeverError(e) };
+        const error = toSeverError(e);
+        learnFromProvider(ctx, art.connector, error);
+        return { step, art, error };
       }
       // Verification follows each acknowledgement at once (pipelined per artifact).
       return { step, art, outcome, observed: await observe(ctx, art), ...rotation };

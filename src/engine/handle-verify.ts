@@ -14,7 +14,7 @@ import type { DbOrTx } from '../store/types.ts';
 import { toHandle } from './artifact-handle.ts';
 import type { EngineContext } from './context.ts';
 import { byIncident } from './by-incident.ts';
-import { takeBudget } from './rate-budget.ts';
+import { learnFromProvider, takeBudget } from './rate-budget.ts';
 import { retryDelay } from './with-retry.ts';
 
 export interface Poll {
@@ -67,7 +67,9 @@ export async function observe(ctx: EngineContext, art: ArtifactRow): Promise<Pic
     }
     return { obs };
   } catch (e) {
-    return { error: toSeverError(e) };
+    const error = toSeverError(e);
+    learnFromProvider(ctx, art.connector, error);
+    return { error };
   }
 }
 

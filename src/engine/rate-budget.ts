@@ -1,3 +1,4 @@
+import type { SeverError } from '../core/errors.ts';
 import { takeRateBudgetN } from '../store/repo.ts';
 import { sleep, type EngineContext } from './context.ts';
 
@@ -14,6 +15,9 @@ import { sleep, type EngineContext } from './context.ts';
  * a worker may hold units another worker could have used in the same window.
  */
 export async function takeBudget(ctx: EngineContext, connector: string, units: number): Promise<number> {
+  // A provider that answered "rate limited, retry after N" is not called by any step until then.
+  const pausedFor = (ctx.pauses.get(connector) ?? 0) - ctx.clock.now();
+  if (pausedFor > 0) return pausedFor;
   const limits = ctx.limits.get(connector);
   const rate = limits?.rate;
   if (!rate) return 0;
@@ -60,3 +64,17 @@ export async function takeBudget(ctx: EngineContext, connector: string, units: n
 }
 
 const SHORT_WAIT_MS = 1_000;
+
+/**
+ * Learns from a provider's own answer: a rate-limit error with its delay (from `Retry-After`,
+ * `X-Rate-Limit-Reset`, GitHub's `x-ratelimit-reset`, Slack's tier answers, as each connector reads
+ * them) pauses every step of that provider in this process until then, instead of letting the
+ * other concurrent calls spend more of an exhausted budget. Any other error is ignored.
+ */
+export function learnFromProvider(ctx: EngineContext, connector: string, error: SeverError | undefined): void {
+  if (error?.code !== 'ERR_PROVIDER_RATE_LIMITED' || !(error.retryAfterMs && error.retryAfterMs > 0)) return;
+  const until = ctx.clock.now() + error.retryAfterMs;
+  if (until > (ctx.pauses.get(connector) ?? 0)) ctx.pauses.set(connector, until);
+  const held = ctx.budgets.get(connector);
+  if (held) held.units = 0;
+}
