@@ -10,6 +10,7 @@ export const PEERS = [
   { peer: 'OpenSSH server and client (ssh-ca)', files: ['/usr/sbin/sshd', '/usr/bin/ssh', '/usr/bin/ssh-keygen', '/usr/bin/ss'], packages: ['openssh-server', 'openssh-client', 'iproute2'] },
   { peer: 'OpenLDAP slapd (ldap)', files: ['/usr/sbin/slapd', '/usr/bin/ldapwhoami'], packages: ['slapd', 'ldap-utils'] },
   { peer: 'MIT Kerberos KDC (kerberos)', files: ['/usr/sbin/krb5kdc', '/usr/sbin/kadmin.local', '/usr/bin/kinit', '/usr/bin/kvno'], packages: ['krb5-kdc', 'krb5-admin-server', 'krb5-user'] },
+  { peer: 'OpenSSL command line (the entra lab serves HTTPS with a self-signed certificate)', files: ['/usr/bin/openssl'], packages: ['openssl'] },
   { peer: 'PostgreSQL 15 server binaries (postgres-roles)', files: ['/usr/lib/postgresql/15/bin/initdb', '/usr/lib/postgresql/15/bin/pg_ctl'], packages: ['postgresql-15'] },
 ] as const;
 
