@@ -72,6 +72,12 @@ export interface ConnectorManifest {
   title: string;
   description: string;
   artifacts: ArtifactCapability[];
+  /**
+   * The subject types this connector can discover for. Absent: every type but `integration` (a
+   * third-party client's artifacts across all users need a connector that walks them). For any
+   * other type the engine does not ask it, and says so in the discovery result and the ledger.
+   */
+  subjectTypes?: SubjectType[];
   /** Default concurrency and rate budget toward one provider instance; config may lower them. */
   limits: {
     concurrency: number;

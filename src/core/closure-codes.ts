@@ -8,6 +8,10 @@ export const CLOSURE_CATALOGUE = {
     meaning: 'The incident is not in a state it can close from.',
     todo: 'Finish containment and verification so the incident reaches awaiting-signoff.',
   },
+  DISCOVERY_INCOMPLETE: {
+    meaning: 'The last discovery could not ask a connector (it failed): what the subject holds there is unknown, so nothing there can be called contained.',
+    todo: 'Fix the cause the message names (credentials, reachability) and run discover again; then contain what it finds.',
+  },
   MISSING_EVIDENCE: {
     meaning: 'An artifact has not been proved dead or expired by independent verification.',
     todo: 'Run contain and verify for the incident.',

@@ -62,6 +62,8 @@ export interface ClosureInput {
   materialSeq: number;
   /** The seq of the last `incident.reopened` entry (-1 when never reopened); older exceptions are stale. */
   reopenedSeq: number;
+  /** Connectors the last discovery could not ask (they failed): their inventory is unknown. */
+  discoveryFailures?: Array<{ connector: string; code: string; message: string }>;
   runbook: Runbook;
   /** Connector instance names the incident touched; decides which app owners must sign. */
   incidentConnectors: string[];
@@ -91,7 +93,7 @@ export type ClosureVerdict = { ok: true } | { ok: false; missing: MissingItem[] 
 /**
  * Decides whether an incident may close.
  *
- * Order of the missing items: state; then each artifact in input order (its status, then each
+ * Order of the missing items: state; then each connector discovery could not ask; then each artifact in input order (its status, then each
  * exception that does not count); then each required role without a valid sign-off; then the
  * closer's role; then separation of duties.
  *
@@ -110,6 +112,10 @@ export function evaluateClosure(input: ClosureInput): ClosureVerdict {
         ? `is verifying and ${unproved.length} artifact(s) are not proved dead or expired; it closes from verifying only when every artifact is proved, otherwise from awaiting-signoff`
         : `is "${state}"; it closes only from awaiting-signoff, or from verifying once every artifact is proved`;
     missing.push({ code: 'WRONG_STATE', message: `The incident ${detail}.` });
+  }
+
+  for (const f of input.discoveryFailures ?? []) {
+    missing.push({ code: 'DISCOVERY_INCOMPLETE', message: `Discovery could not ask ${f.connector} (${f.code}: ${f.message}): what the subject holds there is unknown. Fix it and run discover again.` });
   }
 
   for (const artifact of unproved) {

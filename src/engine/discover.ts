@@ -1,10 +1,15 @@
 import { SeverError, toSeverError } from '../core/errors.ts';
-import { transition, type IncidentState } from '../core/incident-state.ts';
+import { canTransition, transition, type IncidentState } from '../core/incident-state.ts';
 import type { DiscoveredArtifact, Subject } from '../core/model.ts';
 import { getIncident, insertArtifacts, listArtifacts, updateIncident, type NewArtifactRow } from '../store/repo.ts';
 import type { EngineContext } from './context.ts';
 import { sha256Hex } from './secret-box.ts';
 import { withRetry } from './with-retry.ts';
+
+/** Whether a connector discovers for this subject type (absent list: every type but `integration`). */
+function supports(types: readonly string[] | undefined, type: string): boolean {
+  return types ? types.includes(type) : type !== 'integration';
+}
 
 /** How discovery came by the subject's identifier in a connector. */
 export type IdentifierSource =
@@ -16,7 +21,7 @@ export type IdentifierSource =
 export interface DiscoverResult {
   added: number;
   total: number;
-  connectors: Record<string, { identifier: string; source: IdentifierSource; found: number; added: number; error?: { code: string; message: string } }>;
+  connectors: Record<string, { identifier: string; source: IdentifierSource; found: number; added: number; error?: { code: string; message: string }; unsupported?: string }>;
   subject: Subject;
   /** Links discovery found that disagree with an identifier already known (the known one is kept). */
   conflicts: Array<{ connector: string; kept: string; keptFrom: IdentifierSource; found: string; from: string; matched?: string }>;
@@ -40,11 +45,18 @@ function initialIdentifiers(ctx: EngineContext, subject: Subject): Map<string, {
 export async function discover(ctx: EngineContext, incidentId: string, actor: string): Promise<DiscoverResult> {
   const incident = await getIncident(ctx.db, incidentId);
   const from = incident.state as IncidentState;
-  if (from !== 'discovering') transition(from, 'discovering');
+  // Discovering again after containment (a connector failed, a new link): back through planned.
+  const path: IncidentState[] = from === 'discovering' ? [] : canTransition(from, 'discovering') ? ['discovering'] : ['planned', 'discovering'];
+  let at = from;
+  for (const to of path) at = transition(at, to);
   const subject = structuredClone(incident.subject) as Subject;
   await ctx.db.transaction(async (tx) => {
     await updateIncident(tx, incidentId, { state: 'discovering', updatedAt: ctx.clock.now() });
-    if (from !== 'discovering') await ctx.ledger.append(tx, incidentId, 'incident.state-changed', actor, { from, to: 'discovering' });
+    let prev = from;
+    for (const to of path) {
+      await ctx.ledger.append(tx, incidentId, 'incident.state-changed', actor, { from: prev, to, ...(to === 'planned' ? { reason: 'discovering again' } : {}) });
+      prev = to;
+    }
     await ctx.ledger.append(tx, incidentId, 'discovery.started', actor, { connectors: [...ctx.connectors.keys()], subject });
   });
 
@@ -61,6 +73,9 @@ export async function discover(ctx: EngineContext, incidentId: string, actor: st
         done.add(name);
         const connector = ctx.connectors.get(name)!;
         const identifier = known.get(name)?.identifier ?? subject.handle;
+        if (!supports(connector.manifest.subjectTypes, subject.type)) {
+          return { name, identifier, items: [] as DiscoveredArtifact[], unsupported: `${name} cannot discover for a ${subject.type} subject: what the subject holds there is not known (add it with incident add-artifact)` };
+        }
         try {
           const items = await withRetry(ctx, () => connector.discover({ id: identifier, handle: subject.handle, type: subject.type }));
           return { name, identifier, items };
@@ -69,9 +84,12 @@ export async function discover(ctx: EngineContext, incidentId: string, actor: st
         }
       }),
     );
-    for (const { name, identifier, items, error } of found) {
+    for (const { name, identifier, items, error, unsupported } of found as Array<{ name: string; identifier: string; items: DiscoveredArtifact[]; error?: SeverError; unsupported?: string }>) {
       const added = await recordDiscovered(ctx, incidentId, name, identifier, items, actor);
-      result.connectors[name] = { identifier, source: known.get(name)?.source ?? { via: 'handle' }, found: items.length, added, ...(error ? { error: { code: error.code, message: error.message } } : {}) };
+      result.connectors[name] = {
+        identifier, source: known.get(name)?.source ?? { via: 'handle' }, found: items.length, added,
+        ...(error ? { error: { code: error.code, message: error.message } } : {}), ...(unsupported ? { unsupported } : {}),
+      };
       result.added += added;
       if (error) {
         await ctx.db.transaction((tx) => ctx.ledger.append(tx, incidentId, 'discovery.completed', actor, { connector: name, error: error.toJSON() }));

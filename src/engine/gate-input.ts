@@ -8,7 +8,7 @@ import { iso } from '../core/clock.ts';
 import type { ClosureInput, GateArtifact, GateException, GateSignoff } from '../core/gate.ts';
 import type { IncidentState } from '../core/incident-state.ts';
 import { listArtifacts, listExceptions, listSignoffs, listSteps, type ArtifactRow, type IncidentRow } from '../store/repo.ts';
-import { executorsOf, lastMaterialSeq, lastReopenSeq } from '../store/attestation.ts';
+import { executorsOf, lastDiscoveryFailures, lastMaterialSeq, lastReopenSeq } from '../store/attestation.ts';
 import type { DbOrTx } from '../store/types.ts';
 import type { EngineContext } from './context.ts';
 
@@ -42,8 +42,8 @@ const seqOf = (r: BoundRecord): number | undefined => (typeof r.ledgerHead?.seq 
 export async function closureInput(ctx: EngineContext, db: DbOrTx, incident: IncidentRow, closer: string, arts?: ArtifactRow[]): Promise<ClosureInput & { executors: string[] }> {
   const id = incident.id;
   const artifacts = arts ?? (await listArtifacts(db, id));
-  const [exc, sigs, materialSeq, reopenedSeq, executors] = await Promise.all([
-    listExceptions(db, id), listSignoffs(db, id), lastMaterialSeq(db, id), lastReopenSeq(db, id), executorsOf(db, id),
+  const [exc, sigs, materialSeq, reopenedSeq, executors, discoveryFailures] = await Promise.all([
+    listExceptions(db, id), listSignoffs(db, id), lastMaterialSeq(db, id), lastReopenSeq(db, id), executorsOf(db, id), lastDiscoveryFailures(db, id),
   ]);
   const exceptions: GateException[] = exc.map((e) => {
     const r = e.record as BoundRecord & GateException;
@@ -60,7 +60,7 @@ export async function closureInput(ctx: EngineContext, db: DbOrTx, incident: Inc
   return {
     incident: { state: incident.state as IncidentState },
     artifacts: await gateArtifacts(db, id, artifacts),
-    exceptions, signoffs, materialSeq, reopenedSeq,
+    exceptions, signoffs, materialSeq, reopenedSeq, discoveryFailures,
     runbook: ctx.runbook,
     incidentConnectors: [...new Set(artifacts.map((a) => a.connector))],
     executors, closer, now: ctx.clock.now(),

@@ -25,6 +25,14 @@ export async function lastMaterialSeq(db: DbOrTx, incidentId: string): Promise<n
   return rowsOf<{ seq: number }>(res)[0]?.seq ?? -1;
 }
 
+/** The connectors the last completed discovery could not ask (the `discovery.completed` entry of the whole pass). */
+export async function lastDiscoveryFailures(db: DbOrTx, incidentId: string): Promise<Array<{ connector: string; code: string; message: string }>> {
+  const res = await db.execute(sql`select entry->'payload'->'connectors' as connectors from ledger_entries
+    where incident_id = ${incidentId} and type = 'discovery.completed' and entry->'payload' ? 'total' order by seq desc limit 1`);
+  const connectors = (rowsOf<{ connectors: unknown }>(res)[0]?.connectors ?? {}) as Record<string, { error?: { code?: unknown; message?: unknown } }>;
+  return Object.entries(connectors).flatMap(([connector, c]) => (c?.error && typeof c.error.code === 'string' ? [{ connector, code: c.error.code, message: String(c.error.message ?? '') }] : []));
+}
+
 /** The seq of the last `incident.reopened` entry (-1 when never reopened). */
 export async function lastReopenSeq(db: DbOrTx, incidentId: string): Promise<number> {
   const res = await db.execute(sql`select coalesce(max(seq), -1)::int as seq from ledger_entries where incident_id = ${incidentId} and type = 'incident.reopened'`);

@@ -214,7 +214,8 @@ describe('keycloak connector against the lab IdP', () => {
 
   it('a JWT access token cannot be revoked and verifies expired only once past exp and refused', async () => {
     const u = freshUser();
-    const minted = await lab.mint({ user: u, clientId: 'app', accessTokens: 0, refreshTokens: 0, jwtAccessTokens: 1 });
+    // 3 s: long enough to be discovered live on a loaded machine (1 s was not, in CI), short enough to wait out.
+    const minted = await lab.mint({ user: u, clientId: 'app', accessTokens: 0, refreshTokens: 0, jwtAccessTokens: 1, ttl: { jwtAccessToken: 3 } });
     const jwt = one(await discoverAll(u), 'access-token', (a) => a.attributes.format === 'jwt');
     assert.equal(jwt.revocable, false);
     assertCoded(await rejection(kc.revoke(jwt)), { code: 'ERR_NOT_REVOCABLE', retryable: false });
@@ -256,7 +257,7 @@ describe('keycloak connector against the lab IdP', () => {
 
   it('discovers about a thousand artifacts of one user in one pass', async () => {
     const u = freshUser();
-    await lab.mint({ user: u, clientId: 'app', grants: 250, accessTokens: 1, refreshTokens: 2, jwtAccessTokens: 1 });
+    await lab.mint({ user: u, clientId: 'app', grants: 250, accessTokens: 1, refreshTokens: 2, jwtAccessTokens: 1, ttl: { jwtAccessToken: 30 } });
     const t0 = Date.now();
     const found = await kc.discover({ id: u, handle: u });
     const ms = Date.now() - t0;

@@ -205,12 +205,14 @@ test('every missing item at once, in a stable order', () => {
     incidentConnectors: ['keycloak:lab', 'slack:eu'],
     executors: ['ian'],
     closer: 'ian',
+    discoveryFailures: [{ connector: 'okta:corp', code: 'ERR_PROVIDER_UNAVAILABLE', message: 'okta:corp: GET users answered 503' }],
   });
   const items = missing(input);
   assert.deepEqual(
     items.map((m) => [m.code, m.artifactId ?? m.role ?? m.person]),
     [
       ['WRONG_STATE', undefined],
+      ['DISCOVERY_INCOMPLETE', undefined],
       ['MISSING_EVIDENCE', 'a2'],
       ['STILL_LIVE', 'a3'],
       ['STALE_EXCEPTION', 'a3'],

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { createMemoryConnector, createMemoryProvider, type MemoryProvider } from '../../lab/memory/provider.ts';
 import type { Connector } from '../../src/connectors/contract.ts';
 import { systemClock } from '../../src/core/clock.ts';
+import { SeverError } from '../../src/core/errors.ts';
 import { DEFAULT_POLICY } from '../../src/core/policy.ts';
 import { listLedger } from '../../src/store/repo.ts';
 import { startHarness, TEST_RUNBOOK, type Harness } from '../support/engine-harness.ts';
@@ -52,5 +53,39 @@ describe('identity links', { timeout: 60_000 }, () => {
     const done = ((await listLedger(h.conn.db, id)) as Array<{ type: string; payload: any }>).filter((e) => e.type === 'discovery.completed').at(-1)!;
     assert.equal(done.payload.identityConflicts[0].kept, 'asmith');
     assert.equal(done.payload.connectors['memory:git'].source.matched, 'saml-nameid');
+  });
+
+  it('a connector that cannot discover for an integration subject says so, and a failed discovery blocks closure until discovery succeeds', async () => {
+    const id = await h.engine.openIncident({ subject: { type: 'integration', handle: 'shady-app', identifiers: {} }, actor: 'ida' });
+    const r = await h.engine.discover(id, 'ida');
+    for (const name of ['memory:idp', 'memory:git', 'memory:cloud']) assert.match(r.connectors[name]!.unsupported ?? '', /cannot discover for a integration subject/, name);
+    assert.equal(r.total, 0);
+
+    const broken = createMemoryProvider(systemClock);
+    broken.add({ subject: 'dora', kind: 'api-key', externalId: 'k1', revocable: true });
+    const failing = createMemoryConnector('memory:flaky', broken, systemClock);
+    let down = true;
+    const flaky = { ...failing, discover: async (s: Parameters<typeof failing.discover>[0]) => {
+      if (down) throw new SeverError('ERR_PROVIDER_REJECTED', 'memory:flaky: 403 on list', {});
+      return failing.discover(s);
+    } };
+    const h2 = await startHarness('pglite', [flaky], systemClock);
+    try {
+      const id2 = await h2.engine.openIncident({ subject: { type: 'human', handle: 'dora', identifiers: {} }, actor: 'ida' });
+      await h2.engine.discover(id2, 'ida');
+      await h2.engine.plan(id2, 'ida');
+      await h2.engine.contain(id2, 'eddie');
+      const refused = (await h2.engine.show(id2)).gate.missing.filter((m) => m.code === 'DISCOVERY_INCOMPLETE');
+      assert.equal(refused.length, 1, 'nothing found is not nothing held: the failed connector blocks closure');
+      assert.match(refused[0]!.message, /memory:flaky \(ERR_PROVIDER_REJECTED/);
+      down = false;
+      await h2.engine.discover(id2, 'ida');
+      await h2.engine.contain(id2, 'eddie');
+      const v = await h2.engine.show(id2);
+      assert.ok(!v.gate.missing.some((m) => m.code === 'DISCOVERY_INCOMPLETE'));
+      assert.deepEqual(v.counts, { 'verified-dead': 1 });
+    } finally {
+      await h2.close();
+    }
   });
 });

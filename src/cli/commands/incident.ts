@@ -133,7 +133,7 @@ export function registerIncident(program: Command, run: Run): void {
       const via = (src: any) => src.via === 'link' ? `link from ${src.from}${src.matched ? ` by ${src.matched}` : ''}` : src.via === 'identities' ? `sever.yaml identities[${src.entry}]` : src.via === 'incident' ? '--id' : 'the handle';
       out.result(r, (r) => [
         `discovered ${r.total} artifact(s) (${r.added} new)`,
-        ...Object.entries(r.connectors).map(([n, c]: [string, any]) => `  ${oneLine(n)} (${oneLine(c.identifier)}, via ${oneLine(via(c.source))}): ${c.found} found${c.error ? `  ERROR ${oneLine(c.error.code)}: ${oneLine(c.error.message)}` : ''}`),
+        ...Object.entries(r.connectors).map(([n, c]: [string, any]) => c.unsupported ? `  ${oneLine(n)}: NOT DISCOVERED — ${oneLine(c.unsupported)}` : `  ${oneLine(n)} (${oneLine(c.identifier)}, via ${oneLine(via(c.source))}): ${c.found} found${c.error ? `  ERROR ${oneLine(c.error.code)}: ${oneLine(c.error.message)}` : ''}`),
         ...r.conflicts.map((x: any) => `  CONFLICT ${oneLine(x.connector)}: kept ${oneLine(x.kept)} (${oneLine(via(x.keptFrom))}); ${oneLine(x.from)} links ${oneLine(x.found)}${x.matched ? ` by ${oneLine(x.matched)}` : ''}`),
       ].join('\n'));
     }));

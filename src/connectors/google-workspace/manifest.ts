@@ -37,6 +37,7 @@ export const googleManifest: ConnectorManifest = {
   title: 'Google Workspace (Admin SDK Directory API through @googleapis/admin)',
   description:
     "Discovers a Google Workspace user's sign-in sessions (as one artifact), OAuth tokens per client, app-specific passwords, backup verification codes and mobile devices through the Directory API; for an integration subject (an OAuth client id) finds that client's tokens for every user. Signs the user out, deletes tokens and ASPs, invalidates backup codes and blocks or account-wipes devices; proves each dead by an admin re-list. Sign-in sessions cannot be observed through any Google API: their proof is named unavailable.",
+  subjectTypes: ['human', 'service-account', 'workload', 'ai-agent', 'integration'],
   artifacts: [
     {
       kind: 'idp-session',
