@@ -87,6 +87,17 @@ export const OPERATIONS: Record<string, (c: OpContext) => OpAnswer> = {
     return { status: 204 };
   },
 
+  // An app's consent grants and refresh tokens across every user (a compromised integration).
+  listScopeConsentGrants(c) {
+    const grants = [...c.state.grants.values()].filter((g) => g.clientId === c.params.appId && !g.revoked).sort(byCreated);
+    return { status: 200, body: grants.map((g) => grantBody(c, g)) };
+  },
+
+  listOAuth2TokensForApplication(c) {
+    const tokens = [...c.state.tokens.values()].filter((t) => t.clientId === c.params.appId && t.type === 'refresh_token' && c.state.liveToken(t)).sort(byCreated);
+    return page(c, `/api/v1/apps/${c.params.appId}/tokens`, tokens, (t) => tokenBody(c, t));
+  },
+
   listUserClients(c) {
     const u = userOf(c);
     if (!u) return notFound('user');

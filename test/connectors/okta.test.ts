@@ -277,6 +277,25 @@ describe('okta connector against the Okta lab', () => {
     assert.equal((lab.calls.get('listRefreshTokensForUserAndClient') ?? 0) - tokenPages, 2, '25 tokens in pages of 20');
   });
 
+  it("a compromised integration: the app's grants and refresh tokens for every user are found (pages too), each naming the user, and revoked as such", async () => {
+    const app = 'shady-sorter';
+    const users = [fresh(), fresh(), fresh()].map((l) => lab.state.user(l));
+    for (const u of users) lab.state.authorize({ userId: u.id, clientId: app, scopes: ['openid', 'mail.read'], refreshTokens: 9, accessTokens: 0 });
+    const other = lab.state.user(fresh());
+    lab.state.authorize({ userId: other.id, clientId: 'crm', refreshTokens: 1, accessTokens: 0 });
+    const found = await okta.discover({ id: app, handle: app, type: 'integration' });
+    const grants = found.filter((a) => a.kind === 'oauth-grant');
+    const tokens = found.filter((a) => a.kind === 'refresh-token');
+    assert.deepEqual(grants.map((g) => g.attributes!.actsFor).sort(), users.map((u) => u.id).sort());
+    assert.equal(tokens.length, 27, '27 refresh tokens across two pages of 20');
+    assert.ok([...grants, ...tokens].every((a) => a.attributes!.clientId === app), "only the integration's own");
+    const h = handles(lab, found, users[0]!.id, false).find((a) => a.kind === 'refresh-token' && a.attributes.actsFor === users[1]!.id)!;
+    assert.equal((await okta.revoke(h)).status, 'revoked');
+    assert.equal((await okta.verify(h)).checks.find((c) => c.path === 'admin-relist:refresh-tokens')?.result, 'dead');
+    assert.equal((await okta.discover({ id: app, handle: app, type: 'integration' })).filter((a) => a.kind === 'refresh-token').length, 26);
+    assert.equal((await okta.discover({ id: other.login, handle: other.login })).some((a) => a.attributes?.clientId === app), false, 'the other user\'s artifacts are untouched by the integration');
+  });
+
   it('the contract check catches a malformed request, an undescribed path and a malformed response', async () => {
     const u = lab.state.user(fresh());
     const auth = { authorization: `SSWS ${lab.adminToken}` };

@@ -166,6 +166,26 @@ export class OktaClient {
     return list?.map((g) => ({ id: String(g.id), clientId: String(g.clientId ?? ''), scopeId: String(g.scopeId ?? ''), issuer: String(g.issuer ?? ''), ...(isoOf(g.created) ? { created: isoOf(g.created)! } : {}) }));
   }
 
+  /** One app's consent grants for every user (an integration subject). Undefined when the app is gone. */
+  async appGrants(appId: string): Promise<Array<OktaGrant & { userId: string }> | undefined> {
+    const api = await this.#api();
+    const list = await sdk(this.#o.http, 'GET /api/v1/apps/{appId}/grants', async () => all(await api.applicationApi.listScopeConsentGrants({ appId } as never) as AsyncIterable<Record<string, unknown>>));
+    return list?.map((g) => ({
+      id: String(g.id), clientId: String(g.clientId ?? appId), scopeId: String(g.scopeId ?? ''), issuer: String(g.issuer ?? ''), userId: String(g.userId ?? ''),
+      ...(isoOf(g.created) ? { created: isoOf(g.created)! } : {}),
+    }));
+  }
+
+  /** One app's refresh tokens for every user, every page (an integration subject). */
+  async appTokens(appId: string): Promise<Array<OktaRefreshToken & { userId: string }> | undefined> {
+    const api = await this.#api();
+    const list = await sdk(this.#o.http, 'GET /api/v1/apps/{appId}/tokens', async () => all(await api.applicationApi.listOAuth2TokensForApplication({ appId } as never) as AsyncIterable<Record<string, unknown>>));
+    return list?.map((t) => ({
+      id: String(t.id), clientId: String(t.clientId ?? appId), issuer: String(t.issuer ?? ''), scopes: Array.isArray(t.scopes) ? t.scopes.map(String) : [], userId: String(t.userId ?? ''),
+      ...(isoOf(t.created) ? { created: isoOf(t.created)! } : {}), ...(isoOf(t.expiresAt) ? { expiresAt: isoOf(t.expiresAt)! } : {}),
+    }));
+  }
+
   async clients(userId: string): Promise<OktaClientRef[] | undefined> {
     const api = await this.#api();
     const list = await sdk(this.#o.http, 'GET /api/v1/users/{userId}/clients', async () => all(await api.userApi.listUserClients({ userId } as never) as AsyncIterable<Record<string, unknown>>));

@@ -48,7 +48,38 @@ export interface DiscoverOptions {
   sessionLookbackMs: number;
 }
 
+/**
+ * A compromised integration (`subject.type === 'integration'`, id = the app's client id): its
+ * consent grants and refresh tokens for every user, each naming the user it acts for.
+ */
+async function discoverIntegration(okta: OktaClient, appId: string): Promise<DiscoveredArtifact[]> {
+  const [grants = [], tokens = []] = await Promise.all([okta.appGrants(appId), okta.appTokens(appId)]);
+  const out: DiscoveredArtifact[] = [];
+  const grantIds = new Map<string, string[]>();
+  for (const g of grants) {
+    const authServerId = authServerOf(g.issuer) ?? 'default';
+    const key = `${g.userId} ${authServerId}`;
+    grantIds.set(key, [...(grantIds.get(key) ?? []), externalIds.grant(g.id)]);
+    out.push({
+      kind: 'oauth-grant', externalId: externalIds.grant(g.id), label: `consent of user ${g.userId} to ${appId} for ${g.scopeId}`,
+      ...(g.created ? { issuedAt: g.created } : {}),
+      attributes: { userId: g.userId, actsFor: g.userId, grantId: g.id, clientId: g.clientId, scopeId: g.scopeId, authServerId },
+    });
+  }
+  for (const t of tokens) {
+    const authServerId = authServerOf(t.issuer) ?? 'default';
+    out.push({
+      kind: 'refresh-token', externalId: externalIds.token(t.id), label: `refresh token ${t.id.slice(0, 8)}… of ${appId} acting for user ${t.userId}`,
+      ...(t.created ? { issuedAt: t.created } : {}), ...(t.expiresAt ? { expiresAt: t.expiresAt } : {}),
+      dependsOn: grantIds.get(`${t.userId} ${authServerId}`) ?? [],
+      attributes: { userId: t.userId, actsFor: t.userId, tokenId: t.id, clientId: t.clientId, authServerId, scopes: t.scopes.join(' ') },
+    });
+  }
+  return out.sort((a, b) => (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
+}
+
 export async function discoverOkta(okta: OktaClient, subject: SubjectRef, o: DiscoverOptions): Promise<DiscoveredArtifact[]> {
+  if (subject.type === 'integration') return discoverIntegration(okta, subject.id);
   const user = await resolveUser(okta, subject);
   if (!user) return [];
   const base: Record<string, AttributeValue> = { userId: user.id, login: user.login };

@@ -42,6 +42,7 @@ export const oktaManifest: ConnectorManifest = {
   title: 'Okta (Management API through @okta/okta-sdk-nodejs + authorization server endpoints)',
   description:
     "Discovers a user's Okta sessions (System Log + session lookup), OAuth consent grants, refresh tokens, enrolled factors and SSWS API tokens through the Management API; ends the sessions together with the user's OAuth tokens, revokes grants, tokens, factors and API tokens one by one; proves each dead by an admin re-list, RFC 7662 introspection, a refresh replay as the owning client, and a management call with the API token itself.",
+  subjectTypes: ['human', 'service-account', 'workload', 'ai-agent', 'integration'],
   artifacts: [
     {
       kind: 'idp-session',
@@ -63,16 +64,16 @@ export const oktaManifest: ConnectorManifest = {
     },
     {
       kind: 'oauth-grant',
-      discover: 'GET /api/v1/users/{userId}/grants (after/limit pages)',
+      discover: 'GET /api/v1/users/{userId}/grants (after/limit pages); for an integration subject (an app), GET /api/v1/apps/{appId}/grants: its grants for every user',
       revoke: { method: DELETE_GRANT, selective: true },
       verify: [relist(RELIST_GRANTS)],
-      permissions: [USERS_READ, USERS_MANAGE],
+      permissions: [USERS_READ, USERS_MANAGE, 'okta.apps.read (integration subjects: GET /api/v1/apps/{appId}/grants and /tokens)'],
       residue: [CONSENT_AGAIN, ACCESS_TOKENS, { what: 'refresh tokens already issued under the grant are separate artifacts', compensatingAction: 'revoke each refresh-token artifact of the client (or end the sessions with oauthTokens=true)' }],
       expectedDeadByMs: 10_000,
     },
     {
       kind: 'refresh-token',
-      discover: 'GET /api/v1/users/{userId}/clients, then GET /api/v1/users/{userId}/clients/{clientId}/tokens (after/limit pages); Okta never returns token values: give one with `incident amend --value-file` for the stronger proofs',
+      discover: 'GET /api/v1/users/{userId}/clients, then GET /api/v1/users/{userId}/clients/{clientId}/tokens (after/limit pages); for an integration subject, GET /api/v1/apps/{appId}/tokens: its refresh tokens for every user. Okta never returns token values: give one with `incident amend --value-file` for the stronger proofs',
       revoke: { method: DELETE_TOKEN, selective: true },
       verify: [relist(RELIST_TOKENS), selfReport(INTROSPECTION), replay(REFRESH_REPLAY)],
       permissions: [USERS_READ, USERS_MANAGE, OWNER_CLIENT],
