@@ -223,6 +223,15 @@ export const ROUTES: Route[] = [
     },
   },
   {
+    // A client app's delegated grants for every user (a compromised integration).
+    spec: { method: 'GET', path: '/servicePrincipals/{id}/oauth2PermissionGrants', paged: true },
+    handle(c) {
+      const list: Graph.OAuth2PermissionGrant[] = [...c.state.grants.values()].filter((g) => g.clientId === c.params.id && !g.deleted)
+        .map((g) => ({ id: g.id, clientId: g.clientId, consentType: 'Principal', principalId: g.principalId, resourceId: g.resourceId, scope: g.scope }));
+      return page(c, list);
+    },
+  },
+  {
     spec: { method: 'DELETE', path: '/oauth2PermissionGrants/{id}' },
     handle(c) {
       const g = c.state.grants.get(c.params.id!);

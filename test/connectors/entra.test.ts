@@ -144,7 +144,7 @@ describe('entra connector against the Entra lab', () => {
     assert.equal((await fresh1.discover({ id: upn, handle: upn })).length, 6);
     await fresh1.discover({ id: upn, handle: upn });
     assert.equal((lab.calls.get('POST /token') ?? 0) - tokens, 1, 'the credential caches its token');
-    assert.deepEqual(await fresh1.discover({ id: upn, handle: upn, type: 'integration' }), [], 'an app as subject is not wired: no artifacts (the manifest says so)');
+    assert.deepEqual(await fresh1.discover({ id: upn, handle: upn, type: 'integration' }), [], 'a user id is no service principal: an integration subject by that id holds nothing');
     const byToken = connectorFor(lab, { token: lab.admin.accessToken });
     assert.equal((await byToken.discover({ id: upn, handle: upn })).length, 6);
     assertCoded(await rejection(connectorFor(lab, { token: 'not-a-graph-token' }).discover({ id: upn, handle: upn })), { code: 'ERR_PROVIDER_REJECTED', retryable: false });
@@ -285,6 +285,24 @@ describe('entra connector against the Entra lab', () => {
     assert.equal(lab.state.grants.get(String(grant.attributes.grantId))!.deleted, false, 'nothing was done');
     delete lab.faults.throttle;
     assert.equal((await entra.revoke(grant)).status, 'revoked', 'the retry the engine makes succeeds');
+  });
+
+  it("a compromised integration: its service principal's delegated grants for every user (pages too), each naming the user, revoked and re-listed as such", async () => {
+    const sp = '5f1e0c2a-0000-4000-8000-5badc0ffee01' as const;
+    const users = [fresh(), fresh(), fresh()].map((upn) => lab.state.user(upn));
+    for (const u of users) for (let i = 0; i < 2; i++) lab.state.grant(u.id, sp);
+    const other = lab.state.user(fresh());
+    lab.state.grant(other.id, '5f1e0c2a-0000-4000-8000-0000000c0c0c');
+    const found = await entra.discover({ id: sp, handle: 'Shady Sorter', type: 'integration' });
+    assert.equal(found.length, 6, 'six grants across pages');
+    assert.ok(found.every((a) => a.kind === 'oauth-grant' && a.attributes!.servicePrincipalId === sp));
+    assert.deepEqual([...new Set(found.map((a) => a.attributes!.actsFor))].sort(), users.map((u) => u.id).sort());
+    const h = toHandle(found[0]!);
+    assert.equal((await entra.revoke(h)).status, 'revoked');
+    const obs = await entra.verify(h);
+    assert.deepEqual(obs.checks.map((c) => [c.path, c.result]), [[obs.checks[0]!.path, 'dead']], 'the re-list on the service principal shows it gone');
+    assert.equal((await entra.discover({ id: sp, handle: 'Shady Sorter', type: 'integration' })).length, 5);
+    assert.ok(![...lab.state.grants.values()].some((g) => g.clientId === '5f1e0c2a-0000-4000-8000-0000000c0c0c' && g.deleted), "another client's grant is untouched");
   });
 
   it('follows @odata.nextLink over more than one page, keeping $select, and never off the Graph root', async () => {

@@ -229,6 +229,11 @@ export class EntraClient {
     return this.#all('GET /users/{id}/oauth2PermissionGrants', `/users/${encodeURIComponent(userId)}/oauth2PermissionGrants`);
   }
 
+  /** A client service principal's delegated grants, for every user (an integration subject). */
+  clientGrants(servicePrincipalId: string): Promise<Graph.OAuth2PermissionGrant[] | undefined> {
+    return this.#all('GET /servicePrincipals/{id}/oauth2PermissionGrants', `/servicePrincipals/${encodeURIComponent(servicePrincipalId)}/oauth2PermissionGrants`);
+  }
+
   async deleteGrant(grantId: string): Promise<number> {
     return (await this.#send('DELETE /oauth2PermissionGrants/{id}', 'DELETE', `/oauth2PermissionGrants/${encodeURIComponent(grantId)}`))?.status ?? 404;
   }

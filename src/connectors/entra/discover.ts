@@ -37,6 +37,23 @@ const OWNED_TYPES: Record<string, 'applications' | 'servicePrincipals'> = { '#mi
 
 export interface EntraUser { id: string; upn: string; validFrom?: string }
 
+/**
+ * A compromised integration (`subject.type === 'integration'`, id = its service principal's
+ * object id): its delegated permission grants for every user (and any tenant-wide admin consent),
+ * each naming whom it acts for.
+ */
+export async function discoverIntegration(entra: EntraClient, servicePrincipalId: string): Promise<DiscoveredArtifact[]> {
+  const grants = (await entra.clientGrants(servicePrincipalId)) ?? [];
+  return grants.filter((g) => g.id).map((g) => ({
+    kind: 'oauth-grant' as const, externalId: externalIds.grant(g.id!),
+    label: `delegated grant of ${g.consentType === 'AllPrincipals' ? 'every user (admin consent)' : `user ${g.principalId}`} to client ${servicePrincipalId}: ${g.scope ?? ''}`.trim(),
+    attributes: {
+      grantId: g.id!, clientId: g.clientId ?? servicePrincipalId, servicePrincipalId, resourceId: g.resourceId ?? null, scope: g.scope ?? null,
+      consentType: g.consentType ?? null, actsFor: g.consentType === 'AllPrincipals' ? 'all users' : (g.principalId ?? null), ...(g.principalId ? { userId: g.principalId } : {}),
+    },
+  })).sort((a, b) => (a.externalId < b.externalId ? -1 : 1));
+}
+
 /** Resolves the subject to an Entra user: the id, then the handle, each as object id or UPN. */
 export async function resolveUser(entra: EntraClient, subject: SubjectRef): Promise<EntraUser | undefined> {
   for (const candidate of [...new Set([subject.id, subject.handle])]) {
@@ -51,8 +68,7 @@ const iso = (v: string | null | undefined) => (v ? new Date(v).toISOString() : u
 const typeName = (t: string | undefined) => (t ?? '').replace('#microsoft.graph.', '');
 
 export async function discoverEntra(entra: EntraClient, subject: SubjectRef, now: number): Promise<DiscoveredArtifact[]> {
-  // An integration (an app) as subject: its grants span every user; not wired (manifest says so).
-  if (subject.type === 'integration') return [];
+  if (subject.type === 'integration') return discoverIntegration(entra, subject.id);
   const user = await resolveUser(entra, subject);
   if (!user) return [];
   const base: Record<string, AttributeValue> = { userId: user.id, upn: user.upn };

@@ -35,6 +35,7 @@ export const entraManifest: ConnectorManifest = {
   title: 'Microsoft Entra ID (Microsoft Graph v1.0 through @microsoft/microsoft-graph-client)',
   description:
     "Discovers a user's sign-in sessions (one artifact: Graph lists none), registered devices, authentication methods (issuedAt = registration time where Graph gives it), delegated permission grants and the secrets of the applications and service principals the user owns; revokes sessions with revokeSignInSessions, disables devices, deletes methods and grants, removes secrets; proves them dead by a refresh replay (when a refresh token is held), Entra's own signInSessionsValidFromDateTime (self-report), admin read-backs, and a client-credentials request with the secret itself. User subjects only: an `integration` subject (an app) gives no artifacts.",
+  subjectTypes: ['human', 'service-account', 'workload', 'ai-agent', 'integration'],
   artifacts: [
     {
       kind: 'idp-session',

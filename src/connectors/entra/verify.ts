@@ -89,7 +89,9 @@ export async function verifyEntra(d: VerifyDeps, a: ArtifactHandle): Promise<Ver
     }
     case 'oauth-grant': {
       const grantId = need(d.name, a, 'grantId');
-      const grants = (await d.entra.grants(need(d.name, a, 'userId'))) ?? [];
+      // An integration's grant (found through its service principal) is re-listed there; a user's, on the user.
+      const sp = str(a.attributes.servicePrincipalId);
+      const grants = (sp ? await d.entra.clientGrants(sp) : await d.entra.grants(need(d.name, a, 'userId'))) ?? [];
       r = { checks: [gone(RELIST_GRANTS, grants.some((g) => g.id === grantId), { grants: grants.length })], unavailable: [] };
       break;
     }
