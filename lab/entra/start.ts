@@ -25,6 +25,7 @@ import { graphError, ROUTES, type Answer } from './graph.ts';
 import { EntraState, type LabApp, type LabPassword } from './state.ts';
 import { labCertificate } from './tls.ts';
 import { tokenEndpoint, tokenRequestErrors } from './token.ts';
+import { readText, lowerHeaders } from '../http-text.ts';
 
 export interface EntraFaults {
   throttle?: { count: number; status: 429 | 503; retryAfterSeconds: number };
@@ -62,13 +63,7 @@ export interface LabEntra {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
-const lowerHeaders = (req: IncomingMessage) => Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : (v ?? '')]));
 
 export async function startLabEntra(o: LabEntraOptions = {}): Promise<LabEntra> {
   const state = new EntraState({ ...(o.now ? { now: o.now } : {}), revokeDelayMs: o.revokeDelayMs ?? 0 });
@@ -94,7 +89,7 @@ export async function startLabEntra(o: LabEntraOptions = {}): Promise<LabEntra> 
   async function graph(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname.slice('/v1.0'.length);
     const method = req.method ?? 'GET';
-    const raw = await readBody(req);
+    const raw = await readText(req);
     const headers = lowerHeaders(req);
     const samePath = ROUTES.filter((r) => matchPath(r.spec.path, path));
     const route = samePath.find((r) => r.spec.method === method);
@@ -144,7 +139,7 @@ export async function startLabEntra(o: LabEntraOptions = {}): Promise<LabEntra> 
   async function token(req: IncomingMessage, res: ServerResponse, tenant: string): Promise<void> {
     count('POST /token');
     const headers = lowerHeaders(req);
-    const form = new URLSearchParams(await readBody(req));
+    const form = new URLSearchParams(await readText(req));
     check.record({ at: 'POST /{tenantId}/oauth2/v2.0/token', errors: tokenRequestErrors(headers['content-type'] ?? '', form) });
     const a = tokenEndpoint(state, tenant, tenantId, form);
     res.writeHead(a.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(a.body));

@@ -15,6 +15,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { loadDirectory, type Method } from './discovery.ts';
 import { GoogleState } from './state.ts';
+import { readText } from '../http-text.ts';
 
 export interface Violation { side: 'request' | 'response'; at: string; errors: string[] }
 
@@ -164,11 +165,6 @@ const deviceJson = (d: { resourceId: string; deviceId: string; email: string; mo
   kind: 'admin#directory#mobiledevice', resourceId: d.resourceId, deviceId: d.deviceId, email: [d.email], model: d.model, os: d.os, type: d.type, status: d.status, firstSync: d.firstSync,
 });
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 export async function startLabGoogle(o: LabGoogleOptions = {}): Promise<LabGoogle> {
   const directory = loadDirectory();
@@ -219,7 +215,7 @@ export async function startLabGoogle(o: LabGoogleOptions = {}): Promise<LabGoogl
   let base = '';
   const server: Server = createServer((req, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', base || 'http://127.0.0.1');
-    readBody(req)
+    readText(req)
       .then((raw) => {
         let body: unknown;
         try {

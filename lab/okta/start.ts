@@ -20,6 +20,7 @@ import { OPERATIONS, oktaError, type OpAnswer } from './management.ts';
 import { oauthEndpoint } from './oauth.ts';
 import { loadOktaSpec } from './spec.ts';
 import { OktaState, type LabApiToken } from './state.ts';
+import { readText, lowerHeaders } from '../http-text.ts';
 
 export interface OktaFaults {
   rateLimit?: { count: number; resetInSeconds: number };
@@ -51,13 +52,7 @@ export interface LabOkta {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
-const lowerHeaders = (req: IncomingMessage) => Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : (v ?? '')]));
 
 export async function startLabOkta(o: LabOktaOptions = {}): Promise<LabOkta> {
   const spec = await loadOktaSpec();
@@ -80,7 +75,7 @@ export async function startLabOkta(o: LabOktaOptions = {}): Promise<LabOkta> {
 
   async function management(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const headers = lowerHeaders(req);
-    const raw = await readBody(req);
+    const raw = await readText(req);
     let body: unknown;
     try {
       body = raw ? JSON.parse(raw) : undefined;
@@ -129,7 +124,7 @@ export async function startLabOkta(o: LabOktaOptions = {}): Promise<LabOkta> {
     const endpoint = m[2] as 'token' | 'introspect' | 'revoke';
     count(`oauth:${endpoint}`);
     const headers = lowerHeaders(req);
-    const form = new URLSearchParams(await readBody(req));
+    const form = new URLSearchParams(await readText(req));
     const at = `POST /oauth2/{authServerId}/v1/${endpoint}`;
     contract.record({ side: 'request', at, errors: oauthRequestErrors(endpoint, headers['content-type'] ?? '', form, headers.authorization) });
     const a = oauthEndpoint(state, { authServerId: m[1]!, endpoint, form, authorization: headers.authorization, staleTokenEndpoint: faults.staleTokenEndpoint === true });

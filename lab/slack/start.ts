@@ -17,6 +17,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { WebAPICallResult } from '@slack/web-api';
 import { argumentErrors, isMethod, METHODS, type MethodSpec, type Tier } from './methods.ts';
 import { SlackState, type LabToken } from './state.ts';
+import { readText } from '../http-text.ts';
 
 export interface Violation {
   method: string;
@@ -56,11 +57,6 @@ export interface LabSlack {
 /** Slack's published per-method minimums: Tier 1 1+/min, Tier 2 20+, Tier 3 50+, Tier 4 100+; auth.test is "special" (far higher). */
 export const TIER_LIMITS: Record<Tier, number> = { 1: 1, 2: 20, 3: 50, 4: 100, special: 600 };
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 type ErrorBody = WebAPICallResult & { error: string; needed?: string; provided?: string; req_method?: string };
 
@@ -125,7 +121,7 @@ export async function startLabSlack(o: LabSlackOptions = {}): Promise<LabSlack> 
 
   async function handle(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
     calls.set(method, (calls.get(method) ?? 0) + 1);
-    const raw = await readBody(req);
+    const raw = await readText(req);
     if (req.method !== 'POST' && req.method !== 'GET') return error(res, { ok: false, error: 'invalid_post_type' });
     if (!isMethod(method)) {
       violations.push({ method, errors: [`${method} is not a method the lab knows`] });

@@ -2,7 +2,7 @@ import { iso } from '../core/clock.ts';
 import { SeverError } from '../core/errors.ts';
 import { evaluateClosure } from '../core/gate.ts';
 import { transition, type IncidentState } from '../core/incident-state.ts';
-import { getIncident, listArtifacts, listExceptions, listSignoffs, updateArtifacts, updateIncident } from '../store/repo.ts';
+import { getIncident, listArtifacts, updateArtifacts, updateIncident } from '../store/repo.ts';
 import type { EngineContext } from './context.ts';
 import { closureInput } from './gate-input.ts';
 
@@ -15,8 +15,6 @@ export async function close(ctx: EngineContext, incidentId: string, closer: stri
   await ctx.db.transaction(async (tx) => {
     const incident = await getIncident(tx, incidentId, true);
     const arts = await listArtifacts(tx, incidentId);
-    const exc = await listExceptions(tx, incidentId);
-    const sigs = await listSignoffs(tx, incidentId);
     const now = ctx.clock.now();
     const input = await closureInput(ctx, tx, incident, closer, arts);
     const verdict = evaluateClosure(input);
@@ -34,7 +32,7 @@ export async function close(ctx: EngineContext, incidentId: string, closer: stri
     await updateArtifacts(tx, arts.filter((a) => a.secretEnc).map((a) => a.id), { secretEnc: null, updatedAt: now });
     await ctx.ledger.append(tx, incidentId, 'incident.closed', closer, {
       closer, state: 'remediated', closedAt: iso(now), executors: input.executors, ledgerHeadSeen: { seq: incident.ledgerSeq - 1, hash: incident.ledgerHead },
-      signoffs: sigs.map((s) => s.record), exceptions: exc.map((e) => e.record),
+      signoffs: input.records.signoffs, exceptions: input.records.exceptions,
       artifacts: arts.map((a) => ({ artifactId: a.id, status: a.status })),
       valuesPurged: arts.filter((a) => a.secretEnc).length,
     });

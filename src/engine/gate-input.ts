@@ -39,7 +39,10 @@ interface BoundRecord {
 const seqOf = (r: BoundRecord): number | undefined => (typeof r.ledgerHead?.seq === 'number' ? r.ledgerHead.seq : undefined);
 
 /** Everything the gate needs, read in the caller's transaction (or from the database for `show`). */
-export async function closureInput(ctx: EngineContext, db: DbOrTx, incident: IncidentRow, closer: string, arts?: ArtifactRow[]): Promise<ClosureInput & { executors: string[] }> {
+/** The gate's input, and the stored sign-off and exception records it was read from (for the ledger and the view). */
+export type ClosureInputWithRecords = ClosureInput & { records: { exceptions: unknown[]; signoffs: unknown[] } };
+
+export async function closureInput(ctx: EngineContext, db: DbOrTx, incident: IncidentRow, closer: string, arts?: ArtifactRow[]): Promise<ClosureInputWithRecords> {
   const id = incident.id;
   const artifacts = arts ?? (await listArtifacts(db, id));
   const [exc, sigs, materialSeq, reopenedSeq, executors, discoveryFailures] = await Promise.all([
@@ -64,5 +67,6 @@ export async function closureInput(ctx: EngineContext, db: DbOrTx, incident: Inc
     runbook: ctx.runbook,
     incidentConnectors: [...new Set(artifacts.map((a) => a.connector))],
     executors, closer, now: ctx.clock.now(),
+    records: { exceptions: exc.map((e) => e.record), signoffs: sigs.map((s) => s.record) },
   };
 }

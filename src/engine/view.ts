@@ -1,7 +1,7 @@
 import { iso } from '../core/clock.ts';
 import { evaluateClosure } from '../core/gate.ts';
 import { requiredSignoffs } from '../core/runbook.ts';
-import { countOpenSteps, getIncident, listArtifacts, listExceptions, listIncidents, listSignoffs } from '../store/repo.ts';
+import { countOpenSteps, getIncident, listArtifacts, listIncidents } from '../store/repo.ts';
 import type { EngineContext } from './context.ts';
 import { closureInput } from './gate-input.ts';
 
@@ -70,8 +70,8 @@ export interface IncidentView {
 
 export async function showIncident(ctx: EngineContext, incidentId: string): Promise<IncidentView> {
   const incident = await getIncident(ctx.db, incidentId);
-  const [arts, , exc, pendingSteps] = await Promise.all([
-    listArtifacts(ctx.db, incidentId), listSignoffs(ctx.db, incidentId), listExceptions(ctx.db, incidentId), countOpenSteps(ctx.db, incidentId),
+  const [arts, pendingSteps] = await Promise.all([
+    listArtifacts(ctx.db, incidentId), countOpenSteps(ctx.db, incidentId),
   ]);
   const counts: Record<string, number> = {};
   for (const a of arts) counts[a.status] = (counts[a.status] ?? 0) + 1;
@@ -92,7 +92,7 @@ export async function showIncident(ctx: EngineContext, incidentId: string): Prom
     residualExposure: arts.filter((a) => a.status === 'residual').map((a) => ({ artifactId: a.id, label: a.label, until: a.expiresAt ? iso(a.expiresAt) : null })),
     requiredSignoffs: requiredSignoffs(ctx.runbook, connectors),
     signoffs: input.signoffs.map((s) => ({ role: s.role, person: s.person, at: s.at, ledgerSeq: s.ledgerSeq ?? null, stale: staleSignoff(s.ledgerSeq) })),
-    exceptions: exc.map((e) => e.record),
+    exceptions: input.records.exceptions,
     pendingSteps,
     gate: incident.state === 'remediated' ? { ok: true, missing: [] } : gate.ok ? { ok: true, missing: [] } : { ok: false, missing: gate.missing.map((m) => ({ ...m })) },
     ledger: { entries: incident.ledgerSeq, head: incident.ledgerHead },
