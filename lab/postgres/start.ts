@@ -4,7 +4,7 @@
  * trusts everyone). Runs as the `postgres` OS user (PostgreSQL refuses root), with fsync off.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { freePort } from '../net.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,8 +38,22 @@ export async function startLabPostgres(): Promise<LabPostgres> {
     if (r.status !== 0) throw new Error(`${args[0]} failed: ${r.stderr || r.stdout}`);
   };
   as([join(PG_BIN, 'initdb'), '-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${join(root, 'pw')}`, '-E', 'UTF8', '--no-sync']);
-  const port = await freePort();
-  as([join(PG_BIN, 'pg_ctl'), '-D', data, '-l', join(root, 'pg.log'), '-w', '-o', `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  // A free port can be taken by another test between freePort() and the server's bind (tests run
+  // in parallel): start again on a new port, and say what the server logged if it never starts.
+  let port = 0;
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    try {
+      as([join(PG_BIN, 'pg_ctl'), '-D', data, '-l', join(root, 'pg.log'), '-w', '-o', `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+      break;
+    } catch (e) {
+      const log = existsSync(join(root, 'pg.log')) ? readFileSync(join(root, 'pg.log'), 'utf8').split('\n').slice(-8).join('\n') : '(no log)';
+      if (attempt >= 3) {
+        rmSync(root, { recursive: true, force: true });
+        throw new Error(`${(e as Error).message.trim()} (port ${port}, attempt ${attempt}); the server logged:\n${log}`);
+      }
+    }
+  }
   const adminUrl = `postgres://postgres:${encodeURIComponent(pw)}@127.0.0.1:${port}/postgres`;
   return {
     host: '127.0.0.1', port, adminUrl,
