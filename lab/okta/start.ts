@@ -8,7 +8,7 @@
  * Documented semantics:
  * - SSWS auth: `Authorization: SSWS <token>` of a live API token, else 401 E0000011;
  * - rate limits: every management answer carries `X-Rate-Limit-Limit/Remaining/Reset` (Reset in
- *   epoch seconds, end of the current one-minute window); past `perMinute` requests, or under the
+ *   epoch seconds, end of the current window: one minute, or `windowMs`); past `perMinute` requests, or under the
  *   `rateLimit` fault, 429 E0000047;
  * - pagination: grants, refresh tokens and the System Log page by `after`/`limit` (default
  *   `pageSize`, 20) with `Link: <…>; rel="next"`;
@@ -21,6 +21,7 @@ import { oauthEndpoint } from './oauth.ts';
 import { loadOktaSpec } from './spec.ts';
 import { OktaState, type LabApiToken } from './state.ts';
 import { readText, lowerHeaders } from '../http-text.ts';
+import { FixedWindow } from '../rate-window.ts';
 
 export interface OktaFaults {
   rateLimit?: { count: number; resetInSeconds: number };
@@ -30,8 +31,10 @@ export interface OktaFaults {
 
 export interface LabOktaOptions {
   pageSize?: number;
-  /** Management requests allowed per one-minute window (default: effectively unlimited). */
+  /** Management requests allowed per window (default: effectively unlimited). */
   perMinute?: number;
+  /** The rate-limit window (default one minute, Okta's); a multiple of 1,000 (Reset is in epoch seconds). */
+  windowMs?: number;
   now?: () => number;
 }
 
@@ -49,6 +52,8 @@ export interface LabOkta {
   /** The contract check itself, to prove it can fail. */
   contract: ContractCheck;
   specLoadMs: number;
+  /** The management API's rate limit and what each of its windows served and refused. */
+  rate: FixedWindow;
   close(): Promise<void>;
 }
 
@@ -64,7 +69,9 @@ export async function startLabOkta(o: LabOktaOptions = {}): Promise<LabOkta> {
   const calls = new Map<string, number>();
   const count = (k: string) => calls.set(k, (calls.get(k) ?? 0) + 1);
   const perMinute = o.perMinute ?? 1_000_000;
-  let window = { start: 0, used: 0 };
+  const windowMs = o.windowMs ?? 60_000;
+  if (windowMs % 1000 !== 0) throw new Error(`lab okta: windowMs must be whole seconds, not ${windowMs}`);
+  const rate = new FixedWindow(perMinute, windowMs, () => state.now());
   let base = '';
 
   const send = (res: ServerResponse, a: OpAnswer, extra: Record<string, string> = {}) => {
@@ -88,11 +95,8 @@ export async function startLabOkta(o: LabOktaOptions = {}): Promise<LabOkta> {
     contract.checkRequest(op, labReq);
     count(op.operationId!);
 
-    const now = state.now();
-    if (now - window.start >= 60_000) window = { start: now - (now % 60_000), used: 0 };
-    window.used++;
-    const reset = Math.ceil((window.start + 60_000) / 1000);
-    const rl: Record<string, string> = { 'x-rate-limit-limit': String(perMinute), 'x-rate-limit-remaining': String(Math.max(0, perMinute - window.used)), 'x-rate-limit-reset': String(reset) };
+    const hit = rate.hit();
+    const rl: Record<string, string> = { 'x-rate-limit-limit': String(perMinute), 'x-rate-limit-remaining': String(hit.remaining), 'x-rate-limit-reset': String(Math.ceil(hit.resetAt / 1000)) };
 
     const answer = ((): OpAnswer => {
       if (faults.rateLimit && faults.rateLimit.count > 0) {
@@ -101,7 +105,7 @@ export async function startLabOkta(o: LabOktaOptions = {}): Promise<LabOkta> {
         rl['x-rate-limit-reset'] = String(Math.ceil(state.now() / 1000) + faults.rateLimit.resetInSeconds);
         return oktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.');
       }
-      if (window.used > perMinute) return oktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.');
+      if (!hit.allowed) return oktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.');
       if (faults.failFirst && faults.failFirst.count > 0) {
         faults.failFirst.count--;
         return oktaError(faults.failFirst.status, 'E0000009', 'Internal Server Error');
@@ -144,7 +148,7 @@ export async function startLabOkta(o: LabOktaOptions = {}): Promise<LabOkta> {
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 
   return {
-    baseUrl: base, state, adminToken: admin.value, admin, faults, calls, contract, specLoadMs: spec.loadMs,
+    baseUrl: base, state, adminToken: admin.value, admin, faults, calls, contract, specLoadMs: spec.loadMs, rate,
     violations: () => contract.violations(),
     clearViolations: () => contract.clear(),
     close: () => new Promise<void>((resolve) => {

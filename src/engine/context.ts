@@ -97,7 +97,11 @@ export interface EngineContext {
   /** Explicit identity links from sever.yaml: a subject's identifier per connector. */
   identities: IdentityMapping[];
   /** Rate-budget units this process took from a provider's current window and has not used yet. */
-  budgets: Map<string, { windowStart: number; units: number; refill?: Promise<unknown> }>;
+  budgets: Map<string, { windowStart: number; units: number; refill?: Promise<unknown>; exhaustedUntil?: number }>;
+  /** Providers whose HTTP calls go through the engine's metered fetch, so are counted call by call. */
+  metered: Set<string>;
+  /** Calls this process has sent to each provider and not yet had answered. */
+  inflight: Map<string, number>;
   /** Until when (clock ms) a provider asked, by a rate-limit answer, not to be called; every step of it waits. */
   pauses: Map<string, number>;
 }

@@ -28,6 +28,7 @@ import { createLedgerWriter } from './ledger-writer.ts';
 import { openIncident, type OpenIncidentInput } from './open-incident.ts';
 import { plan } from './plan.ts';
 import { reopen } from './reopen.ts';
+import { meteredFetch, type RateState } from './rate-budget.ts';
 import { createRunner } from './runner.ts';
 import type { SecretBox } from './secret-box.ts';
 import { signoff } from './signoff.ts';
@@ -61,7 +62,12 @@ export function createEngine(o: EngineOptions) {
   }
   const connectors = new Map<string, Connector>();
   const limits = new Map<string, ConnectorLimits>();
-  const deps: ConnectorDeps = { clock: o.clock, fetch: o.fetch ?? createKeepAliveFetch(), resolveSecret: (ref) => resolveSecretRef(ref, o.env) };
+  const log = o.log ?? silentLogger;
+  const rates: RateState = { db: o.conn.db, clock: o.clock, limits, budgets: new Map(), pauses: new Map(), metered: new Set(), inflight: new Map(), log };
+  const baseFetch = o.fetch ?? createKeepAliveFetch();
+  // Each connector built here calls its provider through a fetch that meters every call against the
+  // provider's budget and learns from its rate-limit headers.
+  const depsFor = (name: string): ConnectorDeps => ({ clock: o.clock, fetch: meteredFetch(rates, name, baseFetch), resolveSecret: (ref) => resolveSecretRef(ref, o.env) });
   if (Array.isArray(o.connectors)) {
     for (const c of o.connectors) {
       checkManifest(c.manifest);
@@ -76,7 +82,7 @@ export function createEngine(o: EngineOptions) {
       const mod = connectorModule(inst.kind);
       if (!mod) throw new SeverError('ERR_CONNECTOR_UNKNOWN', `connector kind ${inst.kind} is not built in, or was not loaded (read the configuration with loadConfigWithConnectors)`, { details: { connector: name } });
       checkManifest(mod.manifest);
-      connectors.set(name, mod.create(name, inst.settings as never, deps));
+      connectors.set(name, mod.create(name, inst.settings as never, depsFor(name)));
       const m = mod.manifest;
       const rate = inst.rate ?? m.limits.rate;
       limits.set(name, {
@@ -97,14 +103,13 @@ export function createEngine(o: EngineOptions) {
     }
   }
   const tuning: EngineTuning = { ...DEFAULT_TUNING, ...o.tuning, retry: { ...DEFAULT_TUNING.retry, ...o.tuning?.retry } };
-  const log = o.log ?? silentLogger;
   const runner = createRunner({
     conn: o.conn, log, now: () => o.clock.now(), batchSize: tuning.batchSize, pollers: tuning.pollers,
     concurrency: (name) => limits.get(name)?.concurrency ?? 1,
   });
   const ctx: EngineContext = {
     conn: o.conn, db: o.conn.db, connectors, limits, policy: o.policy, runbook: o.runbook, clock: o.clock, ids: o.ids,
-    ledger: createLedgerWriter(o.signer, o.clock), secrets: o.secrets, log, tuning, runner, budgets: new Map(), pauses: new Map(), identities: o.identities ?? [],
+    ledger: createLedgerWriter(o.signer, o.clock), secrets: o.secrets, log, tuning, runner, budgets: rates.budgets, pauses: rates.pauses, metered: rates.metered, inflight: rates.inflight, identities: o.identities ?? [],
   };
   let recovered: Promise<number> | undefined;
   /**

@@ -5,7 +5,7 @@
 import { and, asc, desc, eq, getTableColumns, getTableName, inArray, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { SeverError } from '../core/errors.ts';
-import { artifacts, exceptions, incidents, ledgerEntries, meta, rateWindows, signoffs, steps } from './schema.ts';
+import { artifacts, exceptions, incidents, ledgerEntries, meta, rateWindows, ratePauses, signoffs, steps } from './schema.ts';
 import type { DbOrTx } from './types.ts';
 
 export type IncidentRow = typeof incidents.$inferSelect;
@@ -237,15 +237,17 @@ export async function setArtifactStatuses(db: DbOrTx, rows: Array<{ id: string; 
  * Takes up to `want` units of a fixed-window rate budget at once. Returns how many were granted
  * and, when fewer than wanted, the milliseconds until the next window.
  */
-export async function takeRateBudgetN(db: DbOrTx, key: string, limit: number, windowMs: number, now: number, want: number): Promise<{ granted: number; waitMs: number }> {
+export async function takeRateBudgetN(db: DbOrTx, key: string, limit: number, windowMs: number, now: number, want: number): Promise<{ granted: number; waitMs: number; pausedUntil: number }> {
   const windowStart = Math.floor(now / windowMs) * windowMs;
+  type Row = { before: number; after: number; paused_until: string | number | null };
   const take = async () => {
-    const res = await db.execute<{ before: number; after: number }>(sql`
-      update rate_windows r set n = least(${limit}::int, old.n + ${want}::int)
+    // A pause another worker learned from the provider comes back with the grant, in the same statement.
+    const res = await db.execute<Row>(sql`
+      update rate_windows r set n = greatest(old.n, least(${limit}::int, old.n + ${want}::int))
       from (select n from rate_windows where key = ${key} and window_start = ${windowStart}::bigint for update) old
       where r.key = ${key} and r.window_start = ${windowStart}::bigint
-      returning old.n::int as before, r.n::int as after`);
-    return rowsOf<{ before: number; after: number }>(res)[0];
+      returning old.n::int as before, r.n::int as after, (select until from rate_pauses p where p.key = ${key}) as paused_until`);
+    return rowsOf<Row>(res)[0];
   };
   // The window's row exists for every call but its first: one statement per call, not two.
   let row = await take();
@@ -254,7 +256,12 @@ export async function takeRateBudgetN(db: DbOrTx, key: string, limit: number, wi
     row = (await take())!;
   }
   const granted = row.after - row.before;
-  return { granted, waitMs: granted < want ? windowStart + windowMs - now : 0 };
+  return { granted, waitMs: granted < want ? windowStart + windowMs - now : 0, pausedUntil: Number(row.paused_until ?? 0) };
+}
+
+/** Records that a provider asked not to be called until `until` (every worker reads it at its next refill). */
+export async function pauseRateKey(db: DbOrTx, key: string, until: number): Promise<void> {
+  await db.insert(ratePauses).values({ key, until }).onConflictDoUpdate({ target: ratePauses.key, set: { until: sql`greatest(${ratePauses.until}, excluded.until)` } });
 }
 
 /** Records each artifact's tier, action and status from a plan in one statement. */

@@ -132,4 +132,13 @@ export const meta = pgTable('meta', {
   value: jsonb('value').notNull(),
 });
 
-export const schema = { incidents, artifacts, steps, ledgerEntries, signoffs, exceptions, rateWindows, meta };
+/**
+ * Until when a provider asked not to be called (a 429 with Retry-After, or a rate-limit header at
+ * zero), shared by every worker on this database: one worker's 429 stops the others too.
+ */
+export const ratePauses = pgTable('rate_pauses', {
+  key: text('key').primaryKey(),
+  until: bigint('until', { mode: 'number' }).notNull(),
+});
+
+export const schema = { incidents, artifacts, steps, ledgerEntries, signoffs, exceptions, rateWindows, ratePauses, meta };
