@@ -30,7 +30,7 @@ describe('rate limits learned from the provider', { timeout: 60_000 }, () => {
     const limited = times.filter((_, i) => (i + 1) % 7 === 0);
     assert.ok(limited.length >= 4, `the provider rate-limited ${limited.length} calls`);
     // Calls already past their budget check when the 429 came back may land a moment later; none after that.
-    const SLACK_MS = 25;
+    const SLACK_MS = 60; // a loaded machine delays the answer of a call already under way
     for (const t of limited) {
       const inside = times.filter((x) => x > t + SLACK_MS && x < t + RETRY_AFTER - SLACK_MS);
       assert.deepEqual(inside.map((x) => x - t), [], `no call within ${RETRY_AFTER} ms after the 429 at +${t - times[0]!} ms`);

@@ -97,10 +97,17 @@ for (const driver of DRIVERS) {
       const tdb = await createTestDatabase(driver);
       const conn = await openStore({ dataDir: tdb.dataDir, databaseUrl: tdb.databaseUrl });
       try {
-        assert.deepEqual(await repo.takeRateBudgetN(conn.db, 'k', 10, 1000, 5_200, 4), { granted: 4, waitMs: 0 });
-        assert.deepEqual(await repo.takeRateBudgetN(conn.db, 'k', 10, 1000, 5_300, 8), { granted: 6, waitMs: 700 });
-        assert.deepEqual(await repo.takeRateBudgetN(conn.db, 'k', 10, 1000, 5_900, 1), { granted: 0, waitMs: 100 });
-        assert.deepEqual(await repo.takeRateBudgetN(conn.db, 'k', 10, 1000, 6_000, 3), { granted: 3, waitMs: 0 });
+        assert.deepEqual(await repo.takeRateBudgetN(conn.db, 'k', 10, 1000, 5_200, 4), { granted: 4, waitMs: 0, pausedUntil: 0 });
+        assert.deepEqual(await repo.takeRateBudgetN(conn.db, 'k', 10, 1000, 5_300, 8), { granted: 6, waitMs: 700, pausedUntil: 0 });
+        assert.deepEqual(await repo.takeRateBudgetN(conn.db, 'k', 10, 1000, 5_900, 1), { granted: 0, waitMs: 100, pausedUntil: 0 });
+        assert.deepEqual(await repo.takeRateBudgetN(conn.db, 'k', 10, 1000, 6_000, 3), { granted: 3, waitMs: 0, pausedUntil: 0 });
+        // A lower limit learned mid-window never hands back units already granted (n never goes down).
+        assert.deepEqual(await repo.takeRateBudgetN(conn.db, 'k', 2, 1000, 6_100, 1), { granted: 0, waitMs: 900, pausedUntil: 0 });
+        assert.deepEqual(await repo.takeRateBudgetN(conn.db, 'k', 10, 1000, 6_200, 1), { granted: 1, waitMs: 0, pausedUntil: 0 });
+        // A pause one worker learned comes back with every grant, greatest first.
+        await repo.pauseRateKey(conn.db, 'k', 9_000);
+        await repo.pauseRateKey(conn.db, 'k', 8_000);
+        assert.deepEqual(await repo.takeRateBudgetN(conn.db, 'k', 10, 1000, 6_300, 1), { granted: 1, waitMs: 0, pausedUntil: 9_000 });
       } finally {
         await conn.close();
         await tdb.drop();
