@@ -90,6 +90,36 @@ export interface ConnectorManifest {
    * the rotate-then-revoke step starts the dependents have to move before the step fails.
    */
   adoptionPolicy?: { pollIntervalMs: number; deadlineMs: number };
+  /**
+   * How to point this kind at the provider's real service with the least privileges it needs:
+   * rendered as "Pointing it at the real service" on its page. Documentation only: nothing reads it
+   * at run time. A test parses every `example` with the kind's settings schema.
+   */
+  realService?: RealService;
+}
+
+/** How to run a connector kind against the provider itself rather than the lab (see `ConnectorManifest.realService`). */
+export interface RealService {
+  /** The provider's real base URL(s), each with the setting it goes into. */
+  baseUrls: string[];
+  /** How to create the credential Sever uses, step by step. */
+  credential: string[];
+  /** Every permission, role, scope or action Sever's credential needs, with what Sever does with it. */
+  leastPrivilege: Array<{
+    permission: string;
+    usedFor: string;
+    /**
+     * Present when the artifacts' own `permissions` do not name this one, saying why (a test holds
+     * every other entry to appear in them, so the two lists cannot drift apart silently).
+     */
+    notListedPerKind?: string;
+  }>;
+  /** A provider policy document to apply as is (e.g. an AWS IAM policy), with its code-fence language. */
+  policy?: { language: string; text: string };
+  /** A `sever.yaml` excerpt: `connectors:` with instances of this kind only (a test parses their settings). */
+  example: string;
+  /** What differs from the lab, what Sever does not do for you, and what is not verified. */
+  notes?: string[];
 }
 
 /** Services a connector may use. No storage, no timers. */

@@ -3,7 +3,7 @@
  * cannot drift from the code (a test compares docs/connectors/<kind>.md with this output).
  */
 import { z } from 'zod';
-import type { ConnectorModule } from './contract.ts';
+import type { ConnectorModule, RealService } from './contract.ts';
 
 const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
 const dur = (ms: number) => (ms % 60_000 === 0 && ms >= 60_000 ? `${ms / 60_000} min` : ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
@@ -74,6 +74,37 @@ export function renderConnectorDoc(mod: ConnectorModule): string {
     '',
     ...settingsRows(mod),
     '',
+    ...realServiceSection(m.realService),
   );
   return out.join('\n');
+}
+
+/** "Pointing it at the real service": base URLs, the credential, least privilege, a policy, a sever.yaml excerpt. */
+function realServiceSection(r: RealService | undefined): string[] {
+  if (!r) return [];
+  const fence = (language: string, text: string) => ['```' + language, text.replace(/\n+$/, ''), '```'];
+  return [
+    '## Pointing it at the real service',
+    '',
+    'Base URL:',
+    '',
+    ...r.baseUrls.map((u) => `- ${u}`),
+    '',
+    '### The credential Sever uses',
+    '',
+    ...r.credential.map((step, i) => `${i + 1}. ${step}`),
+    '',
+    '### Least privilege',
+    '',
+    '| permission | what Sever does with it |',
+    '| --- | --- |',
+    ...r.leastPrivilege.map((p) => `| ${cell(p.permission)} | ${cell(p.usedFor)}${p.notListedPerKind ? ` (not in "Permissions it needs" above: ${cell(p.notListedPerKind)})` : ''} |`),
+    '',
+    ...(r.policy ? [...fence(r.policy.language, r.policy.text), ''] : []),
+    '### In sever.yaml',
+    '',
+    ...fence('yaml', r.example),
+    '',
+    ...(r.notes?.length ? ['### Notes', '', ...r.notes.map((n) => `- ${n}`), ''] : []),
+  ];
 }

@@ -7,6 +7,7 @@
 import type { ConnectorManifest, Residue } from '../contract.ts';
 import { REFRESH_REPLAY } from '../shared/oauth/paths.ts';
 import { relist, replay, selfReport } from '../shared/strength.ts';
+import { entraRealService } from './real-service.ts';
 
 export { REFRESH_REPLAY };
 export const VALID_FROM = 'self-report:GET /users/{id}?$select=signInSessionsValidFromDateTime';
@@ -117,4 +118,5 @@ export const entraManifest: ConnectorManifest = {
   // directory reads and writes; Sever takes a small share.
   limits: { concurrency: 8, rate: { limit: 500, windowMs: 10_000 } },
   verifyPolicy: { pollIntervalMs: 15_000, deadlineMs: 1_800_000 },
+  realService: entraRealService,
 };

@@ -5,6 +5,7 @@
  */
 import type { ConnectorManifest, Residue } from '../contract.ts';
 import { relist, replay, selfReport } from '../shared/strength.ts';
+import { googleRealService } from './real-service.ts';
 
 export const SIGN_OUT = 'directory:users.signOut';
 export const DELETE_TOKEN = 'directory:tokens.delete';
@@ -99,4 +100,5 @@ export const googleManifest: ConnectorManifest = {
   limits: { concurrency: 8, rate: { limit: 600, windowMs: 60_000 } },
   // Each kind's expectedDeadByMs lengthens its own deadline (the engine takes the larger): 1 h for sign-out, 15 min for a device wipe.
   verifyPolicy: { pollIntervalMs: 5_000, deadlineMs: 120_000 },
+  realService: googleRealService,
 };

@@ -4,6 +4,7 @@
  */
 import type { ConnectorManifest } from '../contract.ts';
 import { relist, replay, selfReport } from '../shared/strength.ts';
+import { keycloakRealService } from './real-service.ts';
 
 import { INTROSPECTION, REFRESH_REPLAY, RFC7009, USERINFO } from '../shared/oauth/paths.ts';
 
@@ -18,7 +19,8 @@ export const DELETE_CONSENT = 'admin-api:DELETE /users/{id}/consents/{clientId}'
 
 const VIEW = 'realm-management: view-users';
 const MANAGE = 'realm-management: manage-users';
-const SEVER_CLIENT = 'a confidential client of the realm for introspection and revocation, allowed to revoke other clients\' tokens';
+const QUERY_CLIENTS = 'realm-management: query-clients (GET /clients: a consent\'s client id to its internal id)';
+const SEVER_CLIENT = 'a confidential client of the realm for introspection, and RFC 7009 revocation of the tokens issued to it (a real Keycloak refuses to revoke another client\'s token: 400 "Unmatching clients"; those die by consent deletion and the end of their sessions, and the lab allows it only through its `revokers` setting)';
 const TOKENS_EXT = 'GET /admin/realms/{realm}/users/{id}/tokens (LAB EXTENSION: Keycloak has no API that lists tokens; against a real Keycloak this finds nothing and tokens come from `incident add-artifact`). Every other admin call goes through Keycloak\'s own admin client, @keycloak/keycloak-admin-client';
 const JWT_AT = {
   what: 'access tokens are self-contained JWTs: resource servers that validate them locally accept them until exp, whatever is revoked',
@@ -41,7 +43,7 @@ export const keycloakManifest: ConnectorManifest = {
       discover: 'GET /admin/realms/{realm}/users/{id}/sessions',
       revoke: { method: DELETE_SESSION, selective: true },
       verify: [relist(RELIST_SESSIONS), selfReport(INTROSPECTION)],
-      permissions: [VIEW, MANAGE, SEVER_CLIENT],
+      permissions: [VIEW, MANAGE, QUERY_CLIENTS, SEVER_CLIENT],
       residue: [
         { what: 'offline sessions and offline tokens (offline_access) survive the end of the SSO session, as with POST /users/{id}/logout', compensatingAction: 'revoke each offline-token artifact (consent deletion)' },
         JWT_AT,
@@ -53,7 +55,7 @@ export const keycloakManifest: ConnectorManifest = {
       discover: 'GET /admin/realms/{realm}/users/{id}/consents',
       revoke: { method: DELETE_CONSENT, selective: true },
       verify: [relist(RELIST_CONSENTS), relist(RELIST_TOKENS), selfReport(INTROSPECTION)],
-      permissions: [VIEW, MANAGE, SEVER_CLIENT],
+      permissions: [VIEW, MANAGE, QUERY_CLIENTS, SEVER_CLIENT],
       residue: [JWT_AT, { what: 'the user can consent again at the next login', compensatingAction: 'disable the user or reset its credentials before revoking' }],
       expectedDeadByMs: 5_000,
     },
@@ -66,7 +68,7 @@ export const keycloakManifest: ConnectorManifest = {
         fallback: 'revoking the consent ends every offline session and token of that client for the user (DELETE /sessions/{id}?isOffline=true is selective on recent Keycloak)',
       },
       verify: [relist(RELIST_OFFLINE), selfReport(INTROSPECTION), replay(REFRESH_REPLAY)],
-      permissions: [VIEW, MANAGE, SEVER_CLIENT],
+      permissions: [VIEW, MANAGE, QUERY_CLIENTS, SEVER_CLIENT],
       residue: [
         { what: 'offline sessions survive logout and password reset; disabling then re-enabling the user resumes them', compensatingAction: 'revoke the consent (this action); never rely on logout or disable' },
         GRANT_ONLY,
@@ -79,7 +81,7 @@ export const keycloakManifest: ConnectorManifest = {
       discover: TOKENS_EXT,
       revoke: { method: RFC7009, selective: true },
       verify: [selfReport(INTROSPECTION), replay(REFRESH_REPLAY)],
-      permissions: [VIEW, SEVER_CLIENT],
+      permissions: [VIEW, QUERY_CLIENTS, SEVER_CLIENT],
       residue: [GRANT_ONLY, JWT_AT],
       expectedDeadByMs: 5_000,
     },
@@ -88,7 +90,7 @@ export const keycloakManifest: ConnectorManifest = {
       discover: TOKENS_EXT,
       revoke: { method: RFC7009, selective: true, fallback: 'JWT access tokens cannot be revoked: await expiry' },
       verify: [selfReport(INTROSPECTION), replay(USERINFO), replay(RESOURCE_SERVER)],
-      permissions: [VIEW, SEVER_CLIENT],
+      permissions: [VIEW, QUERY_CLIENTS, SEVER_CLIENT],
       residue: [
         JWT_AT,
         { what: 'revoking one access token may revoke every token of its grant (oidc-provider 9) or only itself (Keycloak)', compensatingAction: 'none needed: each artifact is verified on its own' },
@@ -99,4 +101,5 @@ export const keycloakManifest: ConnectorManifest = {
   // Self-hosted Keycloak documents no rate limit; these protect the IdP during an incident and may be lowered per instance.
   limits: { concurrency: 32, rate: { limit: 1_000, windowMs: 1_000 } },
   verifyPolicy: { pollIntervalMs: 1_000, deadlineMs: 120_000 },
+  realService: keycloakRealService,
 };

@@ -7,6 +7,7 @@
 import type { ConnectorManifest, Residue } from '../contract.ts';
 import { INTROSPECTION, REFRESH_REPLAY } from '../shared/oauth/paths.ts';
 import { relist, replay, selfReport } from '../shared/strength.ts';
+import { oktaRealService } from './real-service.ts';
 
 export { INTROSPECTION, REFRESH_REPLAY };
 export const RELIST_SESSIONS = 'admin-relist:sessions';
@@ -67,7 +68,7 @@ export const oktaManifest: ConnectorManifest = {
       discover: 'GET /api/v1/users/{userId}/grants (after/limit pages); for an integration subject (an app), GET /api/v1/apps/{appId}/grants: its grants for every user',
       revoke: { method: DELETE_GRANT, selective: true },
       verify: [relist(RELIST_GRANTS)],
-      permissions: [USERS_READ, USERS_MANAGE, 'okta.apps.read (integration subjects: GET /api/v1/apps/{appId}/grants and /tokens)'],
+      permissions: [USERS_READ, USERS_MANAGE, 'okta.appGrants.read (integration subjects: GET /api/v1/apps/{appId}/grants)', 'okta.apps.read (integration subjects: GET /api/v1/apps/{appId}/tokens)'],
       residue: [CONSENT_AGAIN, ACCESS_TOKENS, { what: 'refresh tokens already issued under the grant are separate artifacts', compensatingAction: 'revoke each refresh-token artifact of the client (or end the sessions with oauthTokens=true)' }],
       expectedDeadByMs: 10_000,
     },
@@ -109,4 +110,5 @@ export const oktaManifest: ConnectorManifest = {
   // writes and 1,200 reads a minute per org (Workforce): stay well under both during an incident.
   limits: { concurrency: 25, rate: { limit: 300, windowMs: 60_000 } },
   verifyPolicy: { pollIntervalMs: 2_000, deadlineMs: 120_000 },
+  realService: oktaRealService,
 };
