@@ -33,7 +33,8 @@ let cached: Contract | undefined;
 /**
  * Load-time patches. Three operations reference external files (`server-statistics-*.yaml`) that
  * the package does not ship: they become empty schemas. Ajv does not support `discriminator.mapping`;
- * `oneOf` alone already tells the variants apart, so the discriminators go.
+ * `oneOf` alone already tells the variants apart, so the discriminators go. Ajv refuses `nullable`
+ * on a schema without `type`: beside an `anyOf`/`oneOf` it becomes one more `{ type: 'null' }` variant.
  */
 function patch(node: unknown): void {
   if (Array.isArray(node)) {
@@ -47,6 +48,13 @@ function patch(node: unknown): void {
     o.description = 'external reference removed at load time';
   }
   if (o.discriminator && typeof o.discriminator === 'object' && Array.isArray(o.oneOf)) delete o.discriminator;
+  // Ajv refuses `nullable` without `type` (`installation.account`: nullable beside anyOf); the same meaning, said another way.
+  for (const k of ['anyOf', 'oneOf'] as const) {
+    if (o.nullable === true && o.type === undefined && Array.isArray(o[k])) {
+      delete o.nullable;
+      o[k] = [...(o[k] as unknown[]), { type: 'null' }];
+    }
+  }
   for (const v of Object.values(o)) patch(v);
 }
 

@@ -2,7 +2,7 @@
  * The operations the simulator answers, by GitHub `operationId`. Each one exists in GitHub's own
  * description (the server refuses anything else); bodies are built from its schemas.
  */
-import type { GithubState, Token } from './state.ts';
+import { keyOf, type DeployKey, type GithubState, type Installation, type Token } from './state.ts';
 import { shape, simpleUser } from './shapes.ts';
 
 export interface Reply {
@@ -21,8 +21,11 @@ export interface Ctx {
   /** Basic credentials presented, if any. */
   basic?: { user: string; password: string };
   base: string;
-  /** One page of `items` as the request asked (`per_page`, `page`), with its `Link` header. */
-  page(items: unknown[]): Reply;
+  /**
+   * One page of `items` as the request asked (`per_page`, `page`), with its `Link` header; with
+   * `key`, wrapped as GitHub wraps some lists: `{ total_count, [key]: page }`.
+   */
+  page(items: unknown[], key?: string): Reply;
   /** Schedules a revocation, as `POST /credentials/revoke` does. */
   later(fn: () => void): void;
 }
@@ -102,7 +105,7 @@ export const ROUTES: Record<string, (c: Ctx) => Reply> = {
           shape('credential-authorization', c.base, {
             login: a.login, credential_id: a.credentialId, credential_type: a.type, credential_authorized_at: a.authorizedAt, credential_accessed_at: null,
             authorized_credential_id: a.token?.id ?? a.key?.id ?? null,
-            ...(a.token ? { token_last_eight: a.token.value.slice(-8), authorized_credential_note: a.token.name, scopes: ['repo'] } : {}),
+            ...(a.token ? { token_last_eight: a.token.value.slice(-8), authorized_credential_note: a.note, scopes: a.type === 'GitHub app token' ? [] : ['repo'] } : {}),
             ...(a.key ? { fingerprint: a.key.fingerprint, authorized_credential_title: a.key.title } : {}),
           }),
         ),
@@ -182,19 +185,59 @@ export const ROUTES: Record<string, (c: Ctx) => Reply> = {
     return k ? { status: 200, body: deployKey(c, k) } : error(404, 'Not Found');
   },
 
+  // GitHub refuses a key that is malformed or already in use anywhere (422).
+  'repos/create-deploy-key': (c) => {
+    const refused = owner(c);
+    if (refused) return refused;
+    if (!c.state.repos.includes(c.params.repo ?? '')) return error(404, 'Not Found');
+    const b = c.body as { title?: string; key: string; read_only?: boolean };
+    if (!/^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA[A-Za-z0-9+/=]+(\s|$)/.test(b.key)) return validation('key is invalid. It must begin with \'ssh-ed25519\', \'ssh-rsa\', … Check that you\'re copying the public half of the key');
+    if (c.state.deployKeys.some((k) => !k.deleted && k.key === keyOf(b.key)) || c.state.keys.some((k) => !k.deleted && keyOf(k.key) === keyOf(b.key))) return validation('key is already in use');
+    const k = c.state.deployKey(c.params.repo!, c.state.live(c.token)!.login, b.read_only ?? false, { publicKey: b.key, ...(b.title !== undefined ? { title: b.title } : {}) });
+    return { status: 201, body: deployKey(c, k), headers: { location: `${c.base}/repos/${c.state.org}/${k.repo}/keys/${k.id}` } };
+  },
+
+  'orgs/list-app-installations': (c) => owner(c) ?? c.page(c.state.installations.filter((i) => !i.deleted).map((i) => installation(c, i)), 'installations'),
+
+  // Only a GitHub App installed on the enterprise that owns the org may call it (GitHub's description).
+  'enterprise-apps/delete-installation': (c) => {
+    const t = c.state.live(c.token);
+    if (!t) return unauthorized();
+    if (t.type !== 'installation' || t.enterprise !== c.state.enterprise) return error(403, 'Resource not accessible by integration');
+    if (c.params.enterprise !== c.state.enterprise || c.params.org !== c.state.org) return error(404, 'Not Found');
+    const i = c.state.installations.find((x) => x.id === Number(c.params.installation_id) && !x.deleted);
+    if (!i) return error(404, 'Not Found');
+    i.deleted = true;
+    return { status: 204 };
+  },
+
   'repos/delete-deploy-key': (c) => {
     const refused = owner(c);
     if (refused) return refused;
     const k = c.state.deployKeys.find((x) => x.repo === c.params.repo && x.id === Number(c.params.key_id) && !x.deleted);
     if (!k) return error(404, 'Not Found');
     k.deleted = true;
+    k.deletedMs = Date.now();
     return { status: 204 };
   },
 };
 
-function deployKey(c: Ctx, k: { id: number; repo: string; key: string; title: string; addedBy: string; readOnly: boolean }) {
+const validation = (message: string): Reply => ({ status: 422, body: { message: 'Validation Failed', documentation_url: DOCS, errors: [{ resource: 'PublicKey', code: 'custom', field: 'key', message }] } });
+
+function deployKey(c: Ctx, k: DeployKey) {
   return {
     id: k.id, key: k.key, url: `${c.base}/repos/${c.state.org}/${k.repo}/keys/${k.id}`, title: k.title, verified: true, created_at: '2026-01-01T00:00:00Z',
-    read_only: k.readOnly, added_by: k.addedBy, last_used: null, enabled: true,
+    read_only: k.readOnly, added_by: k.addedBy, last_used: k.lastUsed, enabled: true,
   };
+}
+
+function installation(c: Ctx, i: Installation) {
+  const org = c.state.user(c.state.org);
+  return shape('installation', c.base, {
+    id: i.id, app_id: i.app.id, app_slug: i.app.slug, client_id: i.app.clientId, target_id: org.id, target_type: 'Organization',
+    account: { ...simpleUser(c.state.org, org.id, c.base), type: 'Organization' }, repository_selection: 'all',
+    access_tokens_url: `${c.base}/app/installations/${i.id}/access_tokens`, repositories_url: `${c.base}/installation/repositories`,
+    html_url: `${c.base.replace(/\/$/, '')}/organizations/${c.state.org}/settings/installations/${i.id}`, permissions: { contents: 'read', metadata: 'read' },
+    events: ['push'], single_file_name: null, suspended_by: null, suspended_at: i.suspendedAt,
+  });
 }

@@ -157,7 +157,7 @@ export async function startGithubLab(o: GithubLabOptions = {}): Promise<GithubLa
     const ctx: Ctx = {
       state, params: (valid as unknown as { params?: Record<string, string> }).params ?? api.router.parseRequest(request, op).params,
       query: api.router.parseRequest(request, op).query as Record<string, unknown>, body: raw ? JSON.parse(raw) : undefined, ...auth, base,
-      page(items): Reply {
+      page(items, key): Reply {
         const per = Math.min(100, Number(this.query.per_page ?? 30));
         const n = Math.max(1, Number(this.query.page ?? 1));
         const last = Math.max(1, Math.ceil(items.length / per));
@@ -168,7 +168,8 @@ export async function startGithubLab(o: GithubLabOptions = {}): Promise<GithubLa
         };
         const links = [...(n < last ? [link(n + 1, 'next'), link(last, 'last')] : []), ...(n > 1 ? [link(1, 'first'), link(n - 1, 'prev')] : [])];
         const headers: Record<string, string> = links.length ? { link: links.join(', ') } : {};
-        return { status: 200, body: items.slice((n - 1) * per, n * per), headers };
+        const slice = items.slice((n - 1) * per, n * per);
+        return { status: 200, body: key === undefined ? slice : { total_count: items.length, [key]: slice }, headers };
       },
       later(fn) {
         const t = setTimeout(() => (timers.delete(t), fn()), delay);

@@ -44,9 +44,23 @@ export interface CredentialAuthorization {
 
 export interface DeployKey {
   id: number;
+  /** The public key, `ssh-ed25519 AAAA…` (no comment). */
+  key: string;
   title: string;
   added_by?: string | null;
   read_only: boolean;
+  /** When a Git operation last authenticated with the key; null when never. */
+  last_used?: string | null;
+}
+
+export interface AppInstallation {
+  id: number;
+  app_id: number;
+  app_slug: string;
+  client_id?: string;
+  repository_selection: string;
+  suspended_at: string | null;
+  created_at: string;
 }
 
 interface Failure {
@@ -135,13 +149,15 @@ export class GithubClient {
   }
 
   /**
-   * SAML SSO credential authorizations of one login, every page. GHEC only: an org without SAML
-   * SSO (or on github.com without Enterprise Cloud) answers 404, which means there are none.
+   * SAML SSO credential authorizations of one login (every member's when `login` is undefined),
+   * every page. GHEC only: an org without SAML SSO (or on github.com without Enterprise Cloud)
+   * answers 404, which means there are none.
    */
-  async authorizations(login: string): Promise<CredentialAuthorization[]> {
+  async authorizations(login?: string): Promise<CredentialAuthorization[]> {
     const o = await this.#admin();
     const what = 'GET /orgs/{org}/credential-authorizations';
-    const r = await this.#try(what, () => o.paginate('GET /orgs/{org}/credential-authorizations' as never, { org: this.org, login, per_page: 100 } as never), [404]);
+    const params = { org: this.org, per_page: 100, ...(login === undefined ? {} : { login }) };
+    const r = await this.#try(what, () => o.paginate('GET /orgs/{org}/credential-authorizations' as never, params as never), [404]);
     return typeof r === 'number' ? [] : (r as CredentialAuthorization[]);
   }
 
@@ -186,6 +202,37 @@ export class GithubClient {
     const o = await this.#admin();
     const list = (await this.#try('GET /orgs/{org}/repos', () => o.paginate('GET /orgs/{org}/repos', { org: this.org, per_page: 100 }))) as Array<{ name: string }>;
     return list.map((r) => r.name);
+  }
+
+  /** The GitHub Apps installed on the org, every page. */
+  async installations(): Promise<AppInstallation[]> {
+    const o = await this.#admin();
+    return (await this.#try('GET /orgs/{org}/installations', () => o.paginate('GET /orgs/{org}/installations', { org: this.org, per_page: 100 }))) as AppInstallation[];
+  }
+
+  /**
+   * Uninstalls a GitHub App from the org through the enterprise that owns it: GitHub accepts only a
+   * GitHub App installed on that enterprise (`token`). 204 when removed, 404 when already gone.
+   */
+  async uninstall(enterprise: string, token: string, installationId: number): Promise<number> {
+    const o = this.#octokit(token);
+    const route = 'DELETE /enterprises/{enterprise}/apps/organizations/{org}/installations/{installation_id}';
+    const r = await this.#try(route, () => o.request(route, { enterprise, org: this.org, installation_id: installationId }), [404]);
+    return typeof r === 'number' ? r : r.status;
+  }
+
+  /** Adds a deploy key to a repository (the rotation's new key). */
+  async addDeployKey(repo: string, key: { title: string; key: string; read_only: boolean }): Promise<DeployKey> {
+    const o = await this.#admin();
+    const r = await this.#try('POST /repos/{owner}/{repo}/keys', () => o.request('POST /repos/{owner}/{repo}/keys', { owner: this.org, repo, ...key }));
+    return (r as { data: DeployKey }).data;
+  }
+
+  /** One deploy key, or undefined when it is gone (404). */
+  async deployKey(repo: string, keyId: number): Promise<DeployKey | undefined> {
+    const o = await this.#admin();
+    const r = await this.#try('GET /repos/{owner}/{repo}/keys/{key_id}', () => o.request('GET /repos/{owner}/{repo}/keys/{key_id}', { owner: this.org, repo, key_id: keyId }), [404]);
+    return typeof r === 'number' ? undefined : (r.data as DeployKey);
   }
 
   async deployKeys(repo: string): Promise<DeployKey[]> {

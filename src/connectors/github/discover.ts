@@ -1,6 +1,16 @@
 import type { DiscoveredArtifact } from '../../core/model.ts';
 import type { SubjectRef } from '../contract.ts';
 import type { GithubClient } from './client.ts';
+import { discoverIntegration } from './discover-integration.ts';
+import { rotationFor, type Rotation } from './rotate.ts';
+
+export interface DiscoverOptions {
+  /** Repositories searched for deploy keys; undefined: every repository of the org. */
+  repos: string[] | undefined;
+  /** settings.enterprise is configured: a GitHub App installation can be uninstalled. */
+  enterprise: boolean;
+  rotation: Rotation | undefined;
+}
 
 const TOKEN_TYPES = ['personal access token', 'OAuth app token', 'GitHub app token'];
 
@@ -8,9 +18,12 @@ const TOKEN_TYPES = ['personal access token', 'OAuth app token', 'GitHub app tok
  * Every org-side credential of a login: its fine-grained PATs with org access, its credentials
  * authorized for SAML SSO (tokens as api-key, SSH keys as ssh-public-key) and the deploy keys it
  * added to the org's repositories (`repos` when configured, else every repository of the org).
- * Token values are never visible to an org owner: none is returned as a secret.
+ * Token values are never visible to an org owner: none is returned as a secret. A deploy key with
+ * a rotation target in settings.rotation is marked `rotatable` (the plan may rotate it first).
+ * An `integration` subject is discovered by {@link discoverIntegration}.
  */
-export async function discoverGithub(c: GithubClient, subject: SubjectRef, repos: string[] | undefined): Promise<DiscoveredArtifact[]> {
+export async function discoverGithub(c: GithubClient, subject: SubjectRef, o: DiscoverOptions): Promise<DiscoveredArtifact[]> {
+  if (subject.type === 'integration') return discoverIntegration(c, subject, o);
   const login = subject.id;
   const out: DiscoveredArtifact[] = [];
   // Filtered again here: a server that ignored `owner[]` must not hand Sever someone else's tokens.
@@ -36,12 +49,15 @@ export async function discoverGithub(c: GithubClient, subject: SubjectRef, repos
       });
     }
   }
-  for (const repo of repos ?? (await c.repos())) {
-    for (const k of await c.deployKeys(repo)) {
-      if ((k.added_by ?? '').toLowerCase() !== login.toLowerCase()) continue;
+  for (const repo of o.repos ?? (await c.repos())) {
+    const keys = (await c.deployKeys(repo)).filter((k) => (k.added_by ?? '').toLowerCase() === login.toLowerCase());
+    for (const k of keys) {
+      // One delivery file holds one key: a target that fits several of the subject's keys rotates none of them.
+      const target = rotationFor(o.rotation, repo, k.title);
+      const rotatable = target !== undefined && keys.filter((x) => rotationFor(o.rotation, repo, x.title) === target).length === 1;
       out.push({
         kind: 'ssh-public-key', externalId: `deploy-key:${repo}:${k.id}`, label: `deploy key "${k.title}" on ${c.org}/${repo} added by ${login}${k.read_only ? ' (read-only)' : ' (read-write)'}`,
-        attributes: { source: 'deploy-key', repo, keyId: k.id, login, readOnly: k.read_only },
+        attributes: { source: 'deploy-key', repo, keyId: k.id, login, readOnly: k.read_only, title: k.title, ...(rotatable ? { rotatable: true } : {}) },
       });
     }
   }

@@ -39,6 +39,16 @@ export async function revokeApiKey(c: GithubClient, a: ArtifactHandle): Promise<
 }
 
 /** An OAuth grant: DELETE /applications/{client_id}/grant with the app's credentials and a token of the grant. */
+/**
+ * A GitHub App's installation on the org, uninstalled through the enterprise that owns the org (the
+ * only REST caller GitHub accepts besides the app itself).
+ */
+export async function revokeInstallation(c: GithubClient, a: ArtifactHandle, enterprise: { slug: string; token: string }): Promise<RevokeOutcome> {
+  const installationId = Number(a.attributes.installationId);
+  const status = await c.uninstall(enterprise.slug, enterprise.token, installationId);
+  return { status: status === 404 ? 'already_revoked' : 'revoked', method: DELETE_GRANT, request: { enterprise: enterprise.slug, installationId, appSlug: a.attributes.appSlug ?? null }, response: { status } };
+}
+
 export async function revokeOAuthGrant(c: GithubClient, a: ArtifactHandle, app: OAuthApp): Promise<RevokeOutcome> {
   if (a.secret === undefined) throw new SeverError('ERR_VALUE_REQUIRED', `${a.externalId}: GitHub deletes a grant only given one of its tokens, and none is held`, { details: { artifact: a.externalId } });
   const status = await c.deleteGrant(app, a.secret);

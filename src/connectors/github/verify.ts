@@ -3,7 +3,7 @@ import type { ArtifactHandle } from '../../core/model.ts';
 import type { VerifyCheck, VerifyObservation } from '../contract.ts';
 import type { GithubClient } from './client.ts';
 import type { OAuthApp } from './index.ts';
-import { AMEND_HINT, APP_TOKEN_CHECK, DEPLOY_KEY_RELIST, ORG_RELIST, TOKEN_REPLAY } from './manifest.ts';
+import { AMEND_HINT, APP_TOKEN_CHECK, DEPLOY_KEY_RELIST, INSTALLATION_RELIST, ORG_RELIST, TOKEN_REPLAY } from './manifest.ts';
 
 const verdict = (checks: VerifyCheck[], unavailable: VerifyObservation['unavailable'] = []): VerifyObservation => ({
   verdict: checks.some((x) => x.result === 'live') ? 'live' : 'dead', checks, ...(unavailable.length ? { unavailable } : {}),
@@ -33,6 +33,18 @@ export async function verifyApiKey(c: GithubClient, a: ArtifactHandle): Promise<
   }
   if (checks.length === 0) throw new SeverError('ERR_VALUE_REQUIRED', `${a.externalId}: a leaked token is verified by presenting it, and its value is not held`, { details: { artifact: a.externalId } });
   return verdict(checks, a.secret === undefined ? [{ path: TOKEN_REPLAY, why: AMEND_HINT }] : []);
+}
+
+/**
+ * A GitHub App installation, re-listed with the org owner's token (not the enterprise app that
+ * uninstalls it): gone, or suspended (an owner's fallback in the settings UI), is dead. No
+ * installation token is held, so there is nothing to replay.
+ */
+export async function verifyInstallation(c: GithubClient, a: ArtifactHandle): Promise<VerifyObservation> {
+  const id = Number(a.attributes.installationId);
+  const found = (await c.installations()).find((i) => i.id === id);
+  const result = !found || found.suspended_at ? 'dead' : 'live';
+  return verdict([{ path: INSTALLATION_RELIST, result, observed: { installationId: id, present: found !== undefined, suspendedAt: found?.suspended_at ?? null } }]);
 }
 
 export async function verifyOAuthGrant(c: GithubClient, a: ArtifactHandle, app: OAuthApp): Promise<VerifyObservation> {
