@@ -6,7 +6,10 @@
  * Started and stopped by tests; nothing is left behind.
  *
  * Known gaps of moto (never evidence): an Inactive key still authenticates; policy conditions
- * (`aws:TokenIssueTime`) are ignored; assumed-role session expiry is not enforced.
+ * (`aws:TokenIssueTime`) are ignored; assumed-role session expiry is not enforced; a key's
+ * GetAccessKeyLastUsed is updated by any request that names the key, before its signature is
+ * checked (so a refused request counts as a use). It does update it for real uses, which is what
+ * the rotation's adoption reads. `workload.ts` is a dependent workload for rotate-then-revoke.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';

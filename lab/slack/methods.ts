@@ -5,7 +5,7 @@
  * `tsc`. Arguments follow Slack's method reference (docs.slack.dev/reference/methods/<method>).
  */
 import type {
-  AdminUsersSessionInvalidateResponse, AdminUsersSessionListResponse, AdminUsersSessionResetBulkResponse, AdminUsersSessionResetResponse,
+  AdminAppsUninstallResponse, BotsInfoResponse, AdminUsersSessionInvalidateResponse, AdminUsersSessionListResponse, AdminUsersSessionResetBulkResponse, AdminUsersSessionResetResponse,
   AuthRevokeResponse, AuthTestResponse, UsersInfoResponse, UsersLookupByEmailResponse,
 } from '@slack/web-api';
 import { ENTERPRISE_ID, type LabToken, type LabUser, type SlackState } from './state.ts';
@@ -15,6 +15,8 @@ export type Tier = 1 | 2 | 3 | 4 | 'special';
 
 /** The documented answers, by method. `auth.revoke`'s `revoked` is documented but missing from the SDK type. */
 export interface Responses {
+  'admin.apps.uninstall': AdminAppsUninstallResponse;
+  'bots.info': BotsInfoResponse;
   'admin.users.session.list': AdminUsersSessionListResponse;
   'admin.users.session.invalidate': AdminUsersSessionInvalidateResponse;
   'admin.users.session.reset': AdminUsersSessionResetResponse;
@@ -34,6 +36,8 @@ export interface Ctx {
   /** The most items a list page holds (Slack may answer fewer than `limit`). */
   maxPageSize: number;
   bulkDelayMs: number;
+  /** How long after its `ok` an admin.apps.uninstall takes effect. */
+  uninstallDelayMs: number;
 }
 
 export interface MethodSpec<R> {
@@ -73,6 +77,40 @@ function userObject(u: LabUser): NonNullable<UsersInfoResponse['user']> {
 const mayEnd = (ctx: Ctx, target: LabUser) => !target.isPrimaryOwner || ctx.caller.userId === target.id;
 
 export const METHODS: { [M in MethodName]: MethodSpec<Responses[M]> } = {
+  'admin.apps.uninstall': {
+    // The reference page names no tier; admin.apps.* reads are Tier 2, and so is this here.
+    tier: 2,
+    required: { app_id: 'string' },
+    // Documented: team_ids (a string of up to 100 ids) or enterprise_id, exactly one. The SDK's
+    // argument type says `team_id`: the lab takes the documented name, and records team_id as undocumented.
+    optional: { team_ids: 'string', enterprise_id: 'string' },
+    token: { kind: 'admin', scope: 'admin.apps:write' },
+    handle(ctx) {
+      const { app_id, team_ids, enterprise_id } = ctx.args;
+      if ((team_ids === undefined) === (enterprise_id === undefined)) return fail('invalid_arguments');
+      const app = ctx.state.apps.get(app_id!);
+      if (!app) return fail('app_not_found');
+      if (enterprise_id !== undefined && enterprise_id !== ENTERPRISE_ID) return fail('enterprise_not_found');
+      const teams = team_ids !== undefined ? (arrayArg(team_ids) ?? []) : [...new Set([...ctx.state.installations.values()].filter((i) => i.appId === app.id).map((i) => i.teamId))];
+      if (teams.length === 0 || teams.length > 100) return fail('invalid_arguments');
+      if (team_ids !== undefined && app.orgDeployed) return fail('must_revoke_access');
+      // Acknowledged now, applied uninstallDelayMs later; an app not installed on a workspace is no error.
+      for (const t of teams) ctx.state.uninstall(app.id, t, ctx.caller.userId, ctx.uninstallDelayMs);
+      return { ok: true };
+    },
+  },
+  'bots.info': {
+    tier: 3,
+    required: {},
+    optional: { bot: 'string', team_id: 'string' },
+    token: { kind: 'user', scope: 'users:read' },
+    handle(ctx) {
+      const b = ctx.args.bot ? ctx.state.bots.get(ctx.args.bot) : undefined;
+      if (!b || (ctx.args.team_id && ctx.args.team_id !== b.teamId)) return fail('bot_not_found');
+      const app = ctx.state.apps.get(b.appId)!;
+      return { ok: true, bot: { id: b.id, deleted: b.deleted, name: app.name, updated: b.updated, app_id: b.appId, user_id: b.userId, icons: {} } };
+    },
+  },
   'admin.users.session.list': {
     tier: 2,
     required: {},
@@ -165,6 +203,7 @@ export const METHODS: { [M in MethodName]: MethodSpec<Responses[M]> } = {
       return {
         ok: true, url: `https://lab-${t.teamId.toLowerCase()}.enterprise.slack.com/`, team: `Workspace ${t.teamId}`, user: u.name, team_id: t.teamId, user_id: u.id, enterprise_id: ENTERPRISE_ID, is_enterprise_install: false,
         ...(t.kind === 'bot' ? { bot_id: `B${u.id.slice(1)}` } : {}),
+        ...(t.appId ? { app_id: t.appId, app_name: ctx.state.apps.get(t.appId)?.name ?? '' } : {}),
       };
     },
   },

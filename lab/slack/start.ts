@@ -10,11 +10,16 @@
  * - rate limits per method and token, by tier, in one-minute windows: HTTP 429, `Retry-After` in
  *   seconds, `{ok: false, error: "ratelimited"}`;
  * - `response_metadata.next_cursor` pages (at most `maxPageSize` items, whatever `limit` asks);
- * - admin.users.session.resetBulk only enqueues: the job runs `bulkDelayMs` later (on the lab clock).
- * Faults: `rateLimit {count, retryAfterSeconds}`, `failFirst {count, status}` (5xx).
+ * - admin.users.session.resetBulk only enqueues: the job runs `bulkDelayMs` later (on the lab clock);
+ *   admin.apps.uninstall is acknowledged at once and applied `uninstallDelayMs` later: until then the
+ *   app's tokens work and its bot is not deleted, while the audit log already records the uninstall;
+ * - the Audit Logs API at `GET /audit/v1/logs` (`audit.ts`): an Org Owner's user token with
+ *   `auditlogs:read`; errors as HTTP 401/403 with `{ok: false, error}`; Tier 3 for the whole org.
+ * Faults: `rateLimit {count, retryAfterSeconds}`, `failFirst {count, status}` (5xx), for both APIs.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { WebAPICallResult } from '@slack/web-api';
+import { AUDIT_QUERY, auditLogs } from './audit.ts';
 import { argumentErrors, isMethod, METHODS, type MethodSpec, type Tier } from './methods.ts';
 import { SlackState, type LabToken } from './state.ts';
 import { readText } from '../http-text.ts';
@@ -34,6 +39,8 @@ export interface LabSlackOptions {
   maxPageSize?: number;
   /** How long after its `ok` a resetBulk job runs (default 5000 ms). */
   bulkDelayMs?: number;
+  /** How long after its `ok` an admin.apps.uninstall takes effect (default 5000 ms). */
+  uninstallDelayMs?: number;
   /** Calls a minute per method and token, by tier (defaults: Slack's published minimums). */
   tierLimits?: Partial<Record<Tier, number>>;
   now?: () => number;
@@ -43,6 +50,8 @@ export interface LabSlack {
   baseUrl: string;
   /** What Sever's `slackApiUrl` is set to. */
   apiUrl: string;
+  /** What Sever's `auditApiUrl` is set to (`http://127.0.0.1:<port>/audit/v1/`). */
+  auditUrl: string;
   state: SlackState;
   /** Sever's token: an Org Admin's user token with admin.users:read/write, users:read(.email). */
   adminToken: string;
@@ -151,13 +160,52 @@ export async function startLabSlack(o: LabSlackOptions = {}): Promise<LabSlack> 
     const caller = authorize(res, spec, token, String(req.headers.cookie ?? ''));
     if (!caller) return;
     state.runDueJobs();
-    const body = spec.handle({ state, args, caller, maxPageSize: o.maxPageSize ?? 1000, bulkDelayMs: o.bulkDelayMs ?? 5_000 }) as WebAPICallResult & { error?: string };
+    const body = spec.handle({ state, args, caller, maxPageSize: o.maxPageSize ?? 1000, bulkDelayMs: o.bulkDelayMs ?? 5_000, uninstallDelayMs: o.uninstallDelayMs ?? 5_000 }) as WebAPICallResult & { error?: string };
     if (body.ok === false && body.error === 'invalid_arguments') violations.push({ method, errors: ['arguments the method documents as invalid together'] });
     send(res, 200, body);
   }
 
+  /** The Audit Logs API: GET only, an Org Owner's token with auditlogs:read, Tier 3 for the whole org. */
+  async function handleAudit(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const name = 'audit.logs';
+    calls.set(name, (calls.get(name) ?? 0) + 1);
+    await readText(req);
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => void res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
+    if (req.method !== 'GET') {
+      violations.push({ method: name, errors: [`${req.method} is not GET`] });
+      return json(405, { ok: false, error: 'method_not_allowed' });
+    }
+    const unknown = [...url.searchParams.keys()].filter((k) => !(AUDIT_QUERY as readonly string[]).includes(k));
+    if (unknown.length > 0) violations.push({ method: name, errors: unknown.map((k) => `undocumented query parameter ${k}`) });
+    if (faults.failFirst && faults.failFirst.count > 0) {
+      faults.failFirst.count--;
+      return void res.writeHead(faults.failFirst.status, { 'content-type': 'text/plain' }).end('upstream error');
+    }
+    const token = /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    const retryAfter = faults.rateLimit && faults.rateLimit.count > 0 ? (faults.rateLimit.count--, faults.rateLimit.retryAfterSeconds) : rateLimited(name, 3, 'org');
+    if (retryAfter !== undefined) return json(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(retryAfter) });
+    if (!token) return json(401, { ok: false, error: 'not_authed' });
+    const refusal = state.refusal(token);
+    if (refusal) return json(401, { ok: false, error: refusal });
+    const t = state.tokens.get(token)!;
+    if (t.kind !== 'user') return json(403, { ok: false, error: 'not_allowed_token_type' });
+    if (!t.scopes.includes('auditlogs:read')) return json(403, { ok: false, error: 'missing_scope', needed: 'auditlogs:read', provided: t.scopes.join(',') });
+    // Only an Org Owner's token: "Enterprise organization administrator tokens are not currently supported".
+    if (!state.users.get(t.userId)!.isOwner) return json(403, { ok: false, error: 'not_an_owner' });
+    state.runDueJobs();
+    const r = auditLogs(state, url.searchParams, o.maxPageSize ?? 1000);
+    if (r.status === 400) violations.push({ method: name, errors: [`refused: ${(r.body as { error: string }).error}`] });
+    json(r.status, r.body);
+  }
+
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/audit/v1/logs') {
+      handleAudit(req, res, url).catch((e: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(String(e));
+      });
+      return;
+    }
     const m = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
     if (!m) return void res.writeHead(404).end();
     handle(req, res, m[1]!).catch((e: unknown) => {
@@ -168,7 +216,7 @@ export async function startLabSlack(o: LabSlackOptions = {}): Promise<LabSlack> 
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 
   return {
-    baseUrl: base, apiUrl: `${base}/api/`, state, adminToken: admin.value, faults, calls,
+    baseUrl: base, apiUrl: `${base}/api/`, auditUrl: `${base}/audit/v1/`, state, adminToken: admin.value, faults, calls,
     violations: () => violations,
     clearViolations: () => void violations.splice(0),
     close: () => new Promise<void>((resolve) => {

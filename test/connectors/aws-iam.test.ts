@@ -8,17 +8,22 @@
  * fixture works on its own IAM user.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateAccessKeyCommand, CreateLoginProfileCommand, CreateRoleCommand, CreateUserCommand, CreateVirtualMFADeviceCommand, EnableMFADeviceCommand,
-  ListVirtualMFADevicesCommand, PutUserPolicyCommand, UpdateAccessKeyCommand, UploadSigningCertificateCommand, UploadSSHPublicKeyCommand,
+  ListAccessKeysCommand, ListUserTagsCommand, ListVirtualMFADevicesCommand, PutUserPolicyCommand, UpdateAccessKeyCommand, UploadSigningCertificateCommand, UploadSSHPublicKeyCommand,
 } from '@aws-sdk/client-iam';
+import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { startLabAws, type LabAws, type LabCredentials } from '../../lab/aws/start.ts';
 import { awsIamModule, awsIamSettings } from '../../src/connectors/aws-iam/index.ts';
+import { keyIdIn, withProfile } from '../../src/connectors/aws-iam/deliver.ts';
 import { parseLeakedValue } from '../../src/connectors/aws-iam/leaked-value.ts';
-import { REPLAY_ACCESS_KEY, REPLAY_SESSION, RELIST_ACCESS_KEYS, RELIST_SIGNING_CERTS } from '../../src/connectors/aws-iam/manifest.ts';
+import { ADOPTION_KEY, REPLAY_ACCESS_KEY, REPLAY_SESSION, RELIST_ACCESS_KEYS, RELIST_SIGNING_CERTS, ROTATE_KEY } from '../../src/connectors/aws-iam/manifest.ts';
 import type { Connector, ConnectorDeps } from '../../src/connectors/contract.ts';
 import { frozenClock, systemClock, type Clock } from '../../src/core/clock.ts';
 import type { ArtifactHandle } from '../../src/core/model.ts';
@@ -52,10 +57,12 @@ after(async () => {
 let n = 0;
 const fresh = (what = 'user') => `${what}-${process.pid}-${++n}`;
 
-function connectorFor(o: { endpoint: string; credentials: LabCredentials; clock?: Clock }): Connector {
+function connectorFor(o: { endpoint: string; credentials: LabCredentials; clock?: Clock; rotation?: { deliverTo: string; profile?: string } }): Connector {
   const refs: Record<string, string> = { 'env:AWS_KEY_ID': o.credentials.accessKeyId, 'env:AWS_SECRET': o.credentials.secretAccessKey };
   const deps: ConnectorDeps = { clock: o.clock ?? systemClock, fetch: globalThis.fetch, resolveSecret: async (ref) => refs[ref]! };
-  return awsIamModule.create(NAME, awsIamSettings.parse({ endpoint: o.endpoint, region: 'us-east-1', accessKeyIdRef: 'env:AWS_KEY_ID', secretAccessKeyRef: 'env:AWS_SECRET', timeoutMs: 3_000 }), deps);
+  return awsIamModule.create(NAME, awsIamSettings.parse({
+    endpoint: o.endpoint, region: 'us-east-1', accessKeyIdRef: 'env:AWS_KEY_ID', secretAccessKeyRef: 'env:AWS_SECRET', timeoutMs: 3_000, ...(o.rotation ? { rotation: o.rotation } : {}),
+  }), deps);
 }
 const connectorOf = (l: LabAws, clock?: Clock) => connectorFor({ endpoint: l.endpoint, credentials: l.admin, ...(clock ? { clock } : {}) });
 
@@ -353,6 +360,151 @@ describe('aws-iam against moto_server (credential checking on)', () => {
     assert.ok(first.every((a) => a.attributes?.userName === alice));
     assert.ok(!JSON.stringify(first).includes(bob) && !JSON.stringify(first).includes(bobKey.accessKeyId), 'nothing of bob');
     assert.deepEqual(await c.discover({ id: fresh('ghost'), handle: 'ghost' }), []);
+  });
+});
+
+describe('aws-iam rotation of an access key a workload uses (moto_server)', () => {
+  let l: LabAws;
+  let dir: string;
+  before(async () => {
+    l = await labAws();
+    dir = mkdtempSync(join(tmpdir(), 'sever-aws-rotate-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A workload's IAM user and key, its credentials file (with another profile beside it), and a rotating connector. */
+  async function workload() {
+    const { user, key } = await userWithKey(l);
+    const file = join(dir, `${user}.credentials`);
+    writeFileSync(file, `[other]\naws_access_key_id = AKIAOTHERPROFILE0001\naws_secret_access_key = keep-me\n\n[default]\nregion = us-east-1\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`, { mode: 0o600 });
+    const c = connectorFor({ endpoint: l.endpoint, credentials: l.admin, rotation: { deliverTo: `file:${file}` } });
+    const found = await c.discover({ id: user, handle: user });
+    const a = toHandle({ ...found.find((x) => x.attributes?.accessKeyId === key.accessKeyId)!, secret: keyValue(key) }, user);
+    return { user, key, file, c, a };
+  }
+  /** What the workload's SDK reads from the file now (the SDK's own shared-credentials loader). */
+  const readBySdk = async (file: string, profile = 'default') => {
+    const k = await fromIni({ filepath: file, configFilepath: `${file}.none`, profile, ignoreCache: true })();
+    return { accessKeyId: k.accessKeyId, secretAccessKey: k.secretAccessKey };
+  };
+  const keysOf = async (user: string) => {
+    const iam = l.iam();
+    try {
+      return ((await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata ?? []).map((k) => k.AccessKeyId!).sort();
+    } finally {
+      iam.destroy();
+    }
+  };
+
+  it('issues a second key for the user, delivers it as a 0600 shared-credentials file the SDK reads (other profiles kept), and leaves the old key working', async () => {
+    const { user, key, file, c, a } = await workload();
+    assert.equal(a.attributes.rotatable, true, 'with rotation configured, access keys are rotatable');
+    const out = await c.rotate!(a);
+    assert.equal(out.status, 'rotated');
+    assert.equal(out.method, ROTATE_KEY);
+    const fresh = String((out.response.body as Record<string, unknown>).newAccessKeyId);
+    assert.notEqual(fresh, key.accessKeyId);
+    assert.deepEqual(await keysOf(user), [key.accessKeyId, fresh].sort());
+    const delivered = await readBySdk(file);
+    assert.equal(delivered.accessKeyId, fresh);
+    assert.equal(await stsAccepts(l, delivered), true, 'the delivered secret authenticates');
+    assert.equal(await stsAccepts(l, key), true, 'the old key still works until adoption');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal((await readBySdk(file, 'other')).secretAccessKey, 'keep-me', 'the other profile is untouched');
+    assert.match(readFileSync(file, 'utf8'), /region = us-east-1/, "the profile's other settings are kept");
+    assert.ok(!JSON.stringify(out).includes(delivered.secretAccessKey), 'the new secret is in no outcome');
+
+    const again = await c.rotate!(a);
+    assert.deepEqual([again.status, (again.response.body as Record<string, unknown>).newAccessKeyId], ['already_rotated', fresh]);
+    assert.deepEqual(await keysOf(user), [key.accessKeyId, fresh].sort(), 'no third key, nothing replaced');
+    const rediscovered = await c.discover({ id: user, handle: user });
+    assert.equal(rediscovered.find((x) => x.attributes?.accessKeyId === fresh)?.attributes?.rotationOf, key.accessKeyId, "discovery names the key as Sever's rotation of the old one");
+  });
+
+  it('adoption is IAM\'s record of the new key being used: not adopted until the workload calls with it, then adopted', async () => {
+    const { file, c, a } = await workload();
+    const before = await c.adoption!(a);
+    assert.deepEqual([before.adopted, before.checks[0]!.observed.newAccessKeyId], [false, null], 'nothing rotated yet');
+    await c.rotate!(a);
+    const waiting = await c.adoption!(a);
+    assert.equal(waiting.adopted, false);
+    assert.equal(waiting.checks[0]!.path, ADOPTION_KEY);
+    assert.equal(waiting.checks[0]!.observed.newKeyLastUsedAt, null);
+    assert.equal(await stsAccepts(l, await readBySdk(file)), true, 'the workload calls with the new key');
+    const seen = await c.adoption!(a);
+    assert.equal(seen.adopted, true);
+    assert.equal(seen.checks[0]!.observed.newKeyService, 'sts');
+    assert.ok(Date.parse(String(seen.checks[0]!.observed.newKeyLastUsedAt)) > 0);
+  });
+
+  it('a lost delivery: the key made by the lost call is deleted (its secret is gone with the call) and a new one delivered; a used one is never deleted', async () => {
+    const { user, key, file, c, a } = await workload();
+    const original = readFileSync(file, 'utf8');
+    const first = String(((await c.rotate!(a)).response.body as Record<string, unknown>).newAccessKeyId);
+    writeFileSync(file, original, { mode: 0o600 }); // the delivery never happened, as far as the workload knows
+    const out = await c.rotate!(a);
+    const body = out.response.body as Record<string, unknown>;
+    assert.equal(out.status, 'rotated');
+    assert.equal(body.replacedUndelivered, first);
+    assert.notEqual(body.newAccessKeyId, first);
+    assert.deepEqual(await keysOf(user), [key.accessKeyId, String(body.newAccessKeyId)].sort(), 'the undelivered key is gone; still two keys');
+    assert.equal((await readBySdk(file)).accessKeyId, body.newAccessKeyId);
+
+    // The delivered key is used by someone, then the file loses it again: Sever does not delete a used key.
+    assert.equal(await stsAccepts(l, await readBySdk(file)), true);
+    writeFileSync(file, original, { mode: 0o600 });
+    const e = await c.rotate!(a).catch((x: unknown) => x);
+    assertCoded(e, { code: 'ERR_PROVIDER_REJECTED', retryable: false });
+    assert.match(e.message, /IAM saw it used at .*someone holds it/);
+    assert.deepEqual(await keysOf(user), [key.accessKeyId, String(body.newAccessKeyId)].sort(), 'nothing deleted');
+  });
+
+  it('a user that already has a second key is refused, naming IAM\'s limit of two and both keys; nothing is created or deleted', async () => {
+    const { user, key, c, a } = await workload();
+    const second = await newKey(l, user);
+    const e = await c.rotate!(a).catch((x: unknown) => x);
+    assertCoded(e, { code: 'ERR_PROVIDER_REJECTED', retryable: false });
+    assert.equal(e.details.limit, 'AccessKeysPerUser=2');
+    assert.deepEqual(e.details.accessKeys, [key.accessKeyId, second.accessKeyId]);
+    assert.match(e.message, new RegExp(`already has two access keys \\(${key.accessKeyId} and ${second.accessKeyId} \\(Active`));
+    assert.deepEqual(await keysOf(user), [key.accessKeyId, second.accessKeyId].sort());
+    const iam = l.iam();
+    const tags = (await iam.send(new ListUserTagsCommand({ UserName: user })).finally(() => iam.destroy())).Tags ?? [];
+    assert.deepEqual(tags, [], 'no rotation mark left behind');
+  });
+
+  it('GAP (moto): moto records a key as used as soon as a request names it, even one whose signature it refuses, so one refused request reads as adoption there', async () => {
+    const { file, c, a } = await workload();
+    await c.rotate!(a);
+    const { accessKeyId } = await readBySdk(file);
+    const sts = l.sts({ accessKeyId, secretAccessKey: 'not-the-secret' });
+    await assert.rejects(sts.send(new GetCallerIdentityCommand({})).finally(() => sts.destroy()), (x: Error) => x.name === 'SignatureDoesNotMatch');
+    const obs = await c.adoption!(a);
+    assert.equal(obs.adopted, true, 'what moto really does: a refused request marks the key used, so adoption at moto can be fooled by one');
+  });
+
+  it('only access keys rotate; without rotation settings the key is not rotatable and rotate is a configuration error', async () => {
+    const { user, a } = await workload();
+    const plain = connectorOf(l);
+    assert.equal((await plain.discover({ id: user, handle: user }))[0]!.attributes?.rotatable, undefined);
+    assertCoded(await plain.rotate!(a).catch((x: unknown) => x), { code: 'ERR_CONNECTOR_CONFIG', retryable: false });
+    const cert = { ...a, attributes: { ...a.attributes, credentialType: 'signing-certificate', certificateId: 'X' } };
+    const rotating = connectorFor({ endpoint: l.endpoint, credentials: l.admin, rotation: { deliverTo: `file:${join(dir, 'unused')}` } });
+    assertCoded(await rotating.rotate!(cert).catch((x: unknown) => x), { code: 'ERR_INPUT_INVALID' });
+  });
+});
+
+describe('aws-iam shared-credentials file', () => {
+  it('replaces one profile\'s keys, keeps its other settings and every other profile, and appends a missing profile', () => {
+    const text = '# managed by hand\n[default]\naws_access_key_id = AKIAOLD0000000000001\naws_secret_access_key = old\nregion = eu-west-1\n\n[ci]\naws_access_key_id = AKIACI00000000000001\naws_secret_access_key = ci\n';
+    const out = withProfile(text, 'default', { accessKeyId: 'AKIANEW0000000000001', secretAccessKey: 'new' });
+    assert.equal(keyIdIn(out, 'default'), 'AKIANEW0000000000001');
+    assert.equal(keyIdIn(out, 'ci'), 'AKIACI00000000000001');
+    assert.match(out, /^# managed by hand\n\[default\]\naws_access_key_id = AKIANEW0000000000001\naws_secret_access_key = new\nregion = eu-west-1\n/);
+    assert.ok(!out.includes('= old'));
+    const added = withProfile('', 'worker', { accessKeyId: 'AKIANEW0000000000002', secretAccessKey: 's' });
+    assert.equal(added, '[worker]\naws_access_key_id = AKIANEW0000000000002\naws_secret_access_key = s\n');
+    assert.equal(keyIdIn(withProfile(text, 'worker', { accessKeyId: 'AKIANEW0000000000003', secretAccessKey: 's' }), 'default'), 'AKIAOLD0000000000001');
   });
 });
 

@@ -13,17 +13,20 @@ import { resolveSecretRef } from '../../src/config/secret-ref.ts';
 import type { Connector, ConnectorDeps } from '../../src/connectors/contract.ts';
 import { SlackClient } from '../../src/connectors/slack/client.ts';
 import { slackConnector, slackSettings } from '../../src/connectors/slack/index.ts';
+import { AUDIT_UNINSTALLED, RELIST_BOT, TOKEN_REPLAY, UNINSTALL } from '../../src/connectors/slack/manifest.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import type { ArtifactHandle, DiscoveredArtifact } from '../../src/core/model.ts';
-import { gradeProof } from '../../src/core/proof.ts';
+import { gradeProof, type ProofStrength } from '../../src/core/proof.ts';
 import { assertCoded, one, rejection, runConnectorConformance, toHandle } from '../conformance/connector-conformance.ts';
 
 const NAME = 'slack:lab';
 
-function connectorFor(lab: LabSlack, o: { apiUrl?: string; token?: string } = {}): Connector {
-  const env = { SLACK_TOKEN: o.token ?? lab.adminToken };
+function connectorFor(lab: LabSlack, o: { apiUrl?: string; auditUrl?: string; token?: string; auditToken?: string } = {}): Connector {
+  const env = { SLACK_TOKEN: o.token ?? lab.adminToken, ...(o.auditToken ? { SLACK_OWNER_TOKEN: o.auditToken } : {}) };
   const deps: ConnectorDeps = { clock: systemClock, fetch: globalThis.fetch, resolveSecret: (ref) => resolveSecretRef(ref, env) };
-  return slackConnector.create(NAME, slackSettings.parse({ slackApiUrl: o.apiUrl ?? lab.apiUrl, tokenRef: 'env:SLACK_TOKEN', timeoutMs: 3_000 }), deps);
+  return slackConnector.create(NAME, slackSettings.parse({
+    slackApiUrl: o.apiUrl ?? lab.apiUrl, auditApiUrl: o.auditUrl ?? lab.auditUrl, tokenRef: 'env:SLACK_TOKEN', ...(o.auditToken ? { auditTokenRef: 'env:SLACK_OWNER_TOKEN' } : {}), timeoutMs: 3_000,
+  }), deps);
 }
 
 const clientFor = (lab: LabSlack) => new SlackClient({ http: { name: NAME, apiUrl: lab.apiUrl, timeoutMs: 3_000, fetch: globalThis.fetch }, adminToken: async () => lab.adminToken });
@@ -67,24 +70,38 @@ function compromise(lab: LabSlack, email: string) {
   return { user, web, mobile, appToken };
 }
 
+/** An integration's grants as the engine holds them, each with the app token it stands for when the thief's copy is given. */
+async function grantHandles(lab: LabSlack, c: Connector, appId: string, tokens: Record<string, LabToken | undefined> = {}): Promise<ArtifactHandle[]> {
+  return (await c.discover({ id: appId, handle: appId, type: 'integration' })).map((d) => {
+    const h = toHandle(d, appId);
+    const t = tokens[d.externalId];
+    return t ? { ...h, secret: t.value } : h;
+  });
+}
+
 runConnectorConformance({
   name: NAME,
+  // The uninstall an oauth-grant's revoke asks for applies 300 ms after its ok (on the wall clock here).
+  deadWithinMs: 3_000,
   async setup() {
-    const lab = await startLabSlack();
+    const lab = await startLabSlack({ uninstallDelayMs: 300 });
     const connector = connectorFor(lab);
     const subject = { id: 'alice@lab.test', handle: 'alice@lab.test' };
     return {
       connector, subject,
       async makeArtifacts() {
         const { user, appToken } = compromise(lab, 'alice@lab.test');
-        return [...handles(lab, await connector.discover(subject), user.id), leakedKey(appToken)];
+        const app = lab.state.app('Shady Notes');
+        const installed = lab.state.authorize(app.id, 'T0A', user.id);
+        const grants = await grantHandles(lab, connector, app.id, { [`app-auth:${app.id}:T0A:${user.id}`]: installed.userToken, [`app-install:${app.id}:T0A`]: installed.botToken });
+        return [...handles(lab, await connector.discover(subject), user.id), leakedKey(appToken), ...grants];
       },
       async makeNonRevocable() {
         const owner = lab.state.user('owner@lab.test', { isPrimaryOwner: true, isAdmin: true });
         lab.state.signIn(owner.id);
         return one(handles(lab, await connector.discover({ id: owner.id, handle: 'owner' }), owner.id), 'app-session');
       },
-      unreachable: () => connectorFor(lab, { apiUrl: 'http://127.0.0.1:1/api/' }),
+      unreachable: () => connectorFor(lab, { apiUrl: 'http://127.0.0.1:1/api/', auditUrl: 'http://127.0.0.1:1/audit/v1/' }),
       badCredentials: () => connectorFor(lab, { token: 'xoxp-not-a-slack-token' }),
       async teardown() {
         const violations = [...lab.violations()];
@@ -104,7 +121,7 @@ describe('slack connector against the Slack lab', () => {
   const discoverAll = async (email: string, withValues = true) => handles(lab, await slack.discover({ id: email, handle: email }), lab.state.userBy(email)!.id, withValues);
 
   before(async () => {
-    lab = await startLabSlack({ now: () => t, maxPageSize: 20, bulkDelayMs: 5_000 } satisfies LabSlackOptions);
+    lab = await startLabSlack({ now: () => t, maxPageSize: 20, bulkDelayMs: 5_000, uninstallDelayMs: 5_000 } satisfies LabSlackOptions);
     slack = connectorFor(lab);
   });
   afterEach(() => {
@@ -307,6 +324,162 @@ describe('slack connector against the Slack lab', () => {
     assertCoded(e, { code: 'ERR_PROVIDER_REJECTED', retryable: false });
     assert.equal(e.details.error, 'missing_scope');
     assert.equal(e.details.needed, 'admin.users:write');
+  });
+
+  describe('a compromised integration (a Slack app) as the subject', () => {
+    const strength: Record<string, ProofStrength> = { [RELIST_BOT]: 'relist', [AUDIT_UNINSTALLED]: 'self-report', [TOKEN_REPLAY]: 'replay' };
+    const grade = (obs: { checks: Array<{ path: string; result: 'dead' | 'live' | 'expired' }>; unavailable?: Array<{ path: string; why: string }> }, need: ProofStrength = 'relist') =>
+      gradeProof(obs.checks.map((c) => ({ ...c, strength: strength[c.path]! })), need, (obs.unavailable ?? []).map((u) => ({ ...u, strength: strength[u.path]! })));
+    const integration = (id: string) => slack.discover({ id, handle: id, type: 'integration' });
+    const users = (k: number) => Array.from({ length: k }, () => lab.state.user(fresh()));
+    const calls = (m: string) => lab.calls.get(m) ?? 0;
+
+    /** App "shady" on T0A (installed by u0, then authorized by u1, u2) and T0B (u3); app "fine" on T0A for u0, u1. */
+    function scene() {
+      const [u0, u1, u2, u3] = users(4) as [ReturnType<typeof users>[0], ReturnType<typeof users>[0], ReturnType<typeof users>[0], ReturnType<typeof users>[0]];
+      const shady = lab.state.app(`Shady-${n}`);
+      const fine = lab.state.app(`Fine-${n}`);
+      const onA = [u0, u1, u2].map((u) => lab.state.authorize(shady.id, 'T0A', u.id));
+      const onB = lab.state.authorize(shady.id, 'T0B', u3.id);
+      const fineTokens = [u0, u1].map((u) => lab.state.authorize(fine.id, 'T0A', u.id));
+      t += 2_000; // what follows happens in a later second than the installs
+      return { u: [u0, u1, u2, u3], shady, fine, onA, onB, fineTokens };
+    }
+
+    it("finds each workspace installation and every user who authorized the app (through the audit log's pages), each naming whom it acts for; another app's are not", async () => {
+      const { u, shady, onA, onB } = scene();
+      // Other apps' installs fill the audit log: app_installed spans pages of 20.
+      const noise = lab.state.app(`Noise-${n}`, { botScopes: [] });
+      for (const x of users(25)) lab.state.authorize(noise.id, 'T0B', x.id);
+      const before = calls('audit.logs');
+      const found = await integration(shady.id);
+      assert.ok(calls('audit.logs') - before >= 3, 'app_installed over more than one page, then app_uninstalled');
+      const botUser = (i: { installation: { botId?: string } }) => lab.state.bots.get(i.installation.botId!)!.userId;
+      assert.deepEqual(found.map((a) => [a.kind, a.externalId, a.attributes!.actsFor]), [
+        ['oauth-grant', `app-auth:${shady.id}:T0A:${u[0]!.id}`, u[0]!.id],
+        ['oauth-grant', `app-auth:${shady.id}:T0A:${u[1]!.id}`, u[1]!.id],
+        ['oauth-grant', `app-auth:${shady.id}:T0A:${u[2]!.id}`, u[2]!.id],
+        ['oauth-grant', `app-auth:${shady.id}:T0B:${u[3]!.id}`, u[3]!.id],
+        ['oauth-grant', `app-install:${shady.id}:T0A`, botUser(onA[0]!)],
+        ['oauth-grant', `app-install:${shady.id}:T0B`, botUser(onB)],
+      ]);
+      assert.ok(found.every((a) => a.attributes!.appId === shady.id && a.attributes!.appName === shady.name), "only this app's grants");
+      assert.deepEqual(found.find((a) => a.attributes!.userId === u[1]!.id)!.dependsOn, [`app-install:${shady.id}:T0A`], "a user's authorization lives inside the workspace installation");
+      assert.equal(found.find((a) => a.externalId === `app-install:${shady.id}:T0A`)!.attributes!.installedBy, u[0]!.id);
+      assert.deepEqual(await integration(shady.id), found, 'repeatable');
+      assert.deepEqual(await integration('A0NOSUCHAPP'), [], 'an app never installed has nothing');
+    });
+
+    it('uninstalling from a workspace is acknowledged before it applies: the audit record alone says dead (the paths disagree), then the bot and every token of the app there die; the other workspace and the other app are untouched', async () => {
+      const { u, shady, onA, onB, fineTokens } = scene();
+      const found = await integration(shady.id);
+      const installA = toHandle({ ...one(found, 'oauth-grant', (a) => a.externalId === `app-install:${shady.id}:T0A`), secret: onA[0]!.botToken!.value }, shady.id);
+
+      const out = await slack.revoke(installA);
+      assert.deepEqual([out.status, out.method, out.request], ['revoked', UNINSTALL, { method: 'admin.apps.uninstall', app_id: shady.id, team_ids: 'T0A' }]);
+      const during = await slack.verify(installA);
+      assert.equal(during.verdict, 'live', 'the ok is an acknowledgement: the bot and its token still work');
+      assert.deepEqual(during.checks.map((c) => [c.path, c.result]), [[RELIST_BOT, 'live'], [AUDIT_UNINSTALLED, 'dead'], [TOKEN_REPLAY, 'live']]);
+      const g = grade(during);
+      assert.equal(g.verdict, 'live');
+      assert.deepEqual(g.inconsistency?.deadPaths, [AUDIT_UNINSTALLED], "the audit log's word is the weaker path, and it is wrong for now");
+      assert.equal((await attackerCall(lab, onA[1]!.userToken!.value)).ok, true);
+
+      t += 5_000; // Slack applies the uninstall
+      const after = await slack.verify(installA);
+      assert.deepEqual([after.verdict, after.checks.map((c) => [c.path, c.result])], ['dead', [[RELIST_BOT, 'dead'], [AUDIT_UNINSTALLED, 'dead'], [TOKEN_REPLAY, 'dead']]]);
+      assert.deepEqual(after.checks[2]!.observed, { ok: false, error: 'token_revoked' });
+      assert.deepEqual([grade(after).verdict, grade(after).strength], ['dead', 'replay']);
+      for (const tok of [onA[0]!.botToken!, ...onA.map((x) => x.userToken!)]) assert.deepEqual(await attackerCall(lab, tok.value), { ok: false, error: 'token_revoked' });
+      for (const tok of [onB.botToken!, onB.userToken!, ...fineTokens.flatMap((x) => [x.userToken!, ...(x.botToken ? [x.botToken] : [])])]) {
+        assert.equal((await attackerCall(lab, tok.value)).ok, true, 'the app on T0B and the other app on T0A still work');
+      }
+
+      const elsewhere = await slack.verify({ ...installA, secret: onB.botToken!.value });
+      assert.match(elsewhere.unavailable?.find((x) => x.path === TOKEN_REPLAY)?.why ?? '', /works on workspace T0B, not T0A/, "a working token of the app on T0B is no evidence about T0A");
+
+      // A user's authorization on T0A died with it: not uninstalled again, proved by its leaked token.
+      const u2grant = toHandle({ ...one(found, 'oauth-grant', (a) => a.attributes!.userId === u[2]!.id), secret: onA[2]!.userToken!.value }, shady.id);
+      const uninstalls = calls('admin.apps.uninstall');
+      const again = await slack.revoke(u2grant);
+      assert.equal(again.status, 'already_revoked');
+      assert.equal(again.request.precheck, 'bots.info');
+      assert.equal(calls('admin.apps.uninstall'), uninstalls, 'nothing sent: the bot reads deleted');
+      assert.equal((await slack.verify(u2grant)).verdict, 'dead');
+      // The thief's copy of a user token, added by hand: auth.revoke finds it dead already, auth.test proves it.
+      const key = leakedKey(onA[1]!.userToken!);
+      assert.equal((await slack.revoke(key)).status, 'already_revoked');
+      assert.deepEqual((await slack.verify(key)).checks.map((c) => [c.path, c.result, c.observed.error]), [[TOKEN_REPLAY, 'dead', 'token_revoked']]);
+
+      assert.deepEqual((await integration(shady.id)).map((a) => a.externalId), [`app-auth:${shady.id}:T0B:${u[3]!.id}`, `app-install:${shady.id}:T0B`], 'what is left is on T0B');
+    });
+
+    it('an app with user scopes only has no bot to re-read: the audit record alone leaves it unproven; a leaked user token of it proves it by replay, a token of another app proves nothing', async () => {
+      const [u0, u1] = users(2);
+      const app = lab.state.app(`UserOnly-${n}`, { botScopes: [] });
+      const held = [u0!, u1!].map((x) => lab.state.authorize(app.id, 'T0A', x.id).userToken!);
+      const other = lab.state.authorize(lab.state.app(`Other-${n}`).id, 'T0A', u0!.id).userToken!;
+      t += 2_000;
+      const found = await integration(app.id);
+      assert.deepEqual(found.map((a) => [a.externalId, a.attributes!.botId ?? null]), [[`app-auth:${app.id}:T0A:${u0!.id}`, null], [`app-auth:${app.id}:T0A:${u1!.id}`, null]]);
+      const g0 = toHandle(found[0]!, app.id);
+      assert.equal((await slack.revoke(g0)).status, 'revoked');
+      const second = await slack.revoke(g0);
+      assert.deepEqual([second.status, second.request.precheck], ['already_revoked', 'audit log'], 'the recorded uninstall keeps it from being sent twice');
+      t += 5_000;
+      const bare = await slack.verify(g0);
+      assert.deepEqual(bare.checks.map((c) => [c.path, c.result]), [[AUDIT_UNINSTALLED, 'dead']]);
+      assert.deepEqual(bare.unavailable?.map((x) => x.path), [RELIST_BOT, TOKEN_REPLAY]);
+      const g = grade(bare);
+      assert.equal(g.verdict, 'unproven', 'the audit log is only Slack\'s own record of the admin\'s action');
+      assert.deepEqual(g.wanting?.map((w) => w.path), [RELIST_BOT, TOKEN_REPLAY]);
+      assert.match(bare.unavailable![1]!.why, /incident amend <incident> --artifact <artifactId> --value-file <file>/);
+
+      const wrong = await slack.verify({ ...g0, secret: other.value });
+      assert.match(wrong.unavailable?.find((x) => x.path === TOKEN_REPLAY)?.why ?? '', new RegExp(`belongs to app A\\w+, not ${app.id}`));
+      assert.ok(!wrong.checks.some((c) => c.path === TOKEN_REPLAY), "another app's working token is no evidence either way");
+      const proved = await slack.verify({ ...g0, secret: held[0]!.value });
+      assert.deepEqual([proved.verdict, grade(proved).verdict, grade(proved).strength], ['dead', 'dead', 'replay']);
+      assert.deepEqual(await attackerCall(lab, held[1]!.value), { ok: false, error: 'token_revoked' }, "u1's authorization on the same workspace ended with it");
+    });
+
+    it("refusals are coded: an org-deployed app cannot be uninstalled from one workspace (ERR_NOT_REVOCABLE); the audit log takes only an Org Owner's token; its 429 (Tier 3, for the whole org) carries Retry-After", async () => {
+      const [u0] = users(1);
+      const org = lab.state.app(`OrgWide-${n}`, { orgDeployed: true });
+      lab.state.authorize(org.id, 'T0A', u0!.id);
+      t += 2_000;
+      const grant = toHandle(one(await integration(org.id), 'oauth-grant', (a) => a.attributes!.grant === 'installation'), org.id);
+      const e = await rejection(slack.revoke(grant));
+      assertCoded(e, { code: 'ERR_NOT_REVOCABLE', retryable: false });
+      assert.match(e.message, /must_revoke_access.*enterprise_id/);
+      assert.equal(lab.state.installation(org.id, 'T0A')?.uninstallDueAt, undefined, 'nothing was done');
+
+      const notOwner = lab.state.adminToken(`admin-${fresh()}`, { isOwner: false });
+      const asAdmin = connectorFor(lab, { token: notOwner.value });
+      const refused = await rejection(asAdmin.discover({ id: org.id, handle: org.id, type: 'integration' }));
+      assertCoded(refused, { code: 'ERR_PROVIDER_REJECTED', retryable: false });
+      assert.equal(refused.details.error, 'not_an_owner');
+      assert.match(refused.message, /auditTokenRef/);
+      const withOwner = connectorFor(lab, { token: notOwner.value, auditToken: lab.adminToken });
+      assert.equal((await withOwner.discover({ id: org.id, handle: org.id, type: 'integration' })).length, 2, "with an owner's token for the audit log, the admin's token does the rest");
+
+      lab.faults.rateLimit = { count: 1, retryAfterSeconds: 20 };
+      const before = calls('audit.logs');
+      const limited = await rejection(integration(org.id));
+      assertCoded(limited, { code: 'ERR_PROVIDER_RATE_LIMITED', retryable: true });
+      assert.equal(limited.retryAfterMs, 20_000);
+      assert.equal(calls('audit.logs') - before, 1, 'one request, no hidden retry');
+
+      // Tier 3 is counted for the whole org: 50 a minute, whatever token asks.
+      t += 61_000;
+      const userOnly = lab.state.app(`Quiet-${n}`, { botScopes: [] });
+      const start = calls('audit.logs');
+      let refusal: unknown;
+      while (refusal === undefined) refusal = await rejection(integration(userOnly.id));
+      assert.equal(calls('audit.logs') - start, 51);
+      assertCoded(refusal, { code: 'ERR_PROVIDER_RATE_LIMITED' });
+      assertCoded(await rejection(withOwner.discover({ id: userOnly.id, handle: userOnly.id, type: 'integration' })), { code: 'ERR_PROVIDER_RATE_LIMITED' });
+    });
   });
 
   it("the lab's parameter check catches a missing argument, an unknown method and an undocumented argument", async () => {

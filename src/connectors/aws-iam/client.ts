@@ -8,9 +8,9 @@
  * ERR_PROVIDER_RESPONSE. `NoSuchEntity` is an answer, not an error, where the operation expects it.
  */
 import {
-  DeactivateMFADeviceCommand, DeleteAccessKeyCommand, DeleteLoginProfileCommand, DeleteSigningCertificateCommand, DeleteSSHPublicKeyCommand,
+  CreateAccessKeyCommand, DeactivateMFADeviceCommand, DeleteAccessKeyCommand, DeleteLoginProfileCommand, DeleteSigningCertificateCommand, DeleteSSHPublicKeyCommand,
   DeleteVirtualMFADeviceCommand, GetAccessKeyLastUsedCommand, GetLoginProfileCommand, IAMClient, ListAccessKeysCommand, ListMFADevicesCommand, ListSigningCertificatesCommand,
-  ListSSHPublicKeysCommand, UpdateAccessKeyCommand,
+  ListSSHPublicKeysCommand, ListUserTagsCommand, TagUserCommand, UntagUserCommand, UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { SeverError } from '../../core/errors.ts';
@@ -43,6 +43,14 @@ export interface Listed {
 export interface MfaDevice {
   serialNumber: string;
   enabledAt: string | null;
+}
+
+/** When IAM last saw an access key used (GetAccessKeyLastUsed); `lastUsedAt` null: never. */
+export interface KeyLastUsed {
+  userName: string | null;
+  lastUsedAt: string | null;
+  service: string | null;
+  region: string | null;
 }
 
 /** What STS answered to a call signed with a credential under test. */
@@ -175,6 +183,53 @@ export class AwsIamClient {
   /** The IAM user an access key belongs to (GetAccessKeyLastUsed); undefined when IAM has no such key. */
   accessKeyOwner(id: string): Promise<string | undefined> {
     return this.#iam('GetAccessKeyLastUsed', async (c) => (await c.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: id }))).UserName, () => undefined);
+  }
+
+  /** When IAM last saw the key used; undefined when IAM has no such key. */
+  keyLastUsed(id: string): Promise<KeyLastUsed | undefined> {
+    return this.#iam('GetAccessKeyLastUsed', async (c) => {
+      const r = await c.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: id }));
+      const u = r.AccessKeyLastUsed;
+      const na = (v: string | undefined) => (v === undefined || v === 'N/A' ? null : v);
+      return { userName: r.UserName ?? null, lastUsedAt: iso(u?.LastUsedDate), service: na(u?.ServiceName), region: na(u?.Region) };
+    }, () => undefined);
+  }
+
+  /**
+   * Issues a new access key for the user. Its secret is in the answer only, never readable again.
+   * IAM's own refusal when the user already has two keys (LimitExceeded) is a non-retryable
+   * ERR_PROVIDER_REJECTED naming the limit.
+   */
+  async createAccessKey(user: string): Promise<AwsCredentials> {
+    try {
+      return await this.#iam('CreateAccessKey', async (c) => {
+        const k = (await c.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey;
+        if (!k?.AccessKeyId || !k.SecretAccessKey) throw new SeverError('ERR_PROVIDER_RESPONSE', `${this.d.name}: CreateAccessKey answered without a key`, { details: { connector: this.d.name, operation: 'CreateAccessKey' } });
+        return { accessKeyId: k.AccessKeyId, secretAccessKey: k.SecretAccessKey };
+      });
+    } catch (e) {
+      if (e instanceof SeverError && /^LimitExceeded/.test(String(e.details.code))) {
+        throw new SeverError('ERR_PROVIDER_REJECTED', `${this.d.name}: IAM refused a new access key for ${user}: an IAM user has at most 2 access keys (LimitExceeded)`, { details: { ...e.details, limit: 'AccessKeysPerUser=2' }, cause: e });
+      }
+      throw e;
+    }
+  }
+
+  /** The user's tags as a map; undefined when the user does not exist. */
+  async userTags(user: string): Promise<Record<string, string> | undefined> {
+    const tags = await this.#pages('ListUserTags', async (c, Marker) => {
+      const r = await c.send(new ListUserTagsCommand({ UserName: user, Marker }));
+      return { items: r.Tags ?? [], marker: r.Marker, truncated: r.IsTruncated };
+    });
+    return tags && Object.fromEntries(tags.map((t) => [t.Key!, t.Value ?? '']));
+  }
+
+  tagUser(user: string, key: string, value: string): Promise<void> {
+    return this.#iam('TagUser', async (c) => void (await c.send(new TagUserCommand({ UserName: user, Tags: [{ Key: key, Value: value }] }))));
+  }
+
+  untagUser(user: string, keys: string[]): Promise<void> {
+    return this.#iam('UntagUser', async (c) => void (await c.send(new UntagUserCommand({ UserName: user, TagKeys: keys }))), () => undefined);
   }
 
   /** Sets the key Inactive; false when it does not exist. */

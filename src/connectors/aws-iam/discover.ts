@@ -17,15 +17,20 @@ const when = (at: string | null) => (at ? { issuedAt: at } : {});
  * Every standing credential of the IAM user `subject.id`: access keys and signing certificates
  * (Active and Inactive: an inactive one is one UpdateAccessKey away from working), the console
  * login profile, MFA devices and SSH public keys. A user that does not exist has none.
+ *
+ * With rotation configured (`rotatable`), access keys are marked rotatable, and a key an earlier
+ * rotation made (a user tag `sever rotation of <old key>` keyed by its id) says so in `rotationOf`.
  */
-export async function discoverUser(c: AwsIamClient, subject: SubjectRef): Promise<DiscoveredArtifact[]> {
+export async function discoverUser(c: AwsIamClient, subject: SubjectRef, o: { rotatable: boolean } = { rotatable: false }): Promise<DiscoveredArtifact[]> {
   const user = subject.id;
   const [keys, certs, profile, mfas, sshKeys] = [await c.accessKeys(user), await c.signingCertificates(user), await c.loginProfile(user), await c.mfaDevices(user), await c.sshPublicKeys(user)];
+  const tags = o.rotatable && keys?.length ? ((await c.userTags(user)) ?? {}) : {};
   const out: DiscoveredArtifact[] = [];
   for (const k of keys ?? []) {
+    const rotationOf = /^sever rotation of (\S+)$/.exec(tags[k.id] ?? '')?.[1];
     out.push({
-      kind: 'api-key', externalId: accessKeyExternalId(k.id), label: `access key ${k.id} of IAM user ${user} (${k.status ?? 'status unknown'})`, ...when(k.createdAt),
-      attributes: { credentialType: 'access-key', accessKeyId: k.id, status: k.status, userName: user },
+      kind: 'api-key', externalId: accessKeyExternalId(k.id), label: `access key ${k.id} of IAM user ${user} (${k.status ?? 'status unknown'})${rotationOf ? `, made by Sever's rotation of ${rotationOf}` : ''}`, ...when(k.createdAt),
+      attributes: { credentialType: 'access-key', accessKeyId: k.id, status: k.status, userName: user, ...(o.rotatable ? { rotatable: true } : {}), ...(rotationOf ? { rotationOf } : {}) },
     });
   }
   for (const k of certs ?? []) {

@@ -17,7 +17,18 @@
  *       region: us-east-1
  *       accessKeyIdRef: env:MOTO_ADMIN_KEY_ID
  *       secretAccessKeyRef: env:MOTO_ADMIN_SECRET
+ *   aws-iam:billing-worker:             # rotate-then-revoke for the key a workload uses
+ *     settings:
+ *       accessKeyIdRef: env:SEVER_AWS_ACCESS_KEY_ID
+ *       secretAccessKeyRef: env:SEVER_AWS_SECRET
+ *       rotation:
+ *         deliverTo: file:/etc/billing/aws-credentials   # the shared-credentials file the workload re-reads
+ *         profile: default
  * ```
+ *
+ * With `rotation`, access keys are rotatable: a policy rule with `action: rotate-then-revoke` for
+ * them (e.g. matching `subjectType: workload`) gives the workload a new key first, and the old one
+ * is revoked once IAM has seen the new one used.
  *
  * A leaked key is replayed only when its secret is given to the artifact
  * (`incident amend <incident> --artifact <artifactId> --value-file <file holding AccessKeyId:SecretAccessKey>`);
@@ -31,6 +42,7 @@ import { AwsIamClient } from './client.ts';
 import { discoverUser } from './discover.ts';
 import { awsIamManifest } from './manifest.ts';
 import { revokeCredential } from './revoke.ts';
+import { adoptionOf, rotateAccessKey } from './rotate.ts';
 import { verifyCredential } from './verify.ts';
 
 export const awsIamSettings = z.strictObject({
@@ -46,6 +58,15 @@ export const awsIamSettings = z.strictObject({
   /** A session token, when Sever's credentials are temporary (an assumed role), by reference. */
   sessionTokenRef: secretRef.optional(),
   timeoutMs: z.number().int().positive().max(120_000).default(10_000),
+  /**
+   * Where a rotated access key goes: the shared-credentials file the workload re-reads. With it,
+   * access keys are rotatable (rotate-then-revoke where the policy says so).
+   */
+  rotation: z.strictObject({
+    deliverTo: z.string().regex(/^file:\/.+/, 'file:/absolute/path of the workload\'s shared-credentials file'),
+    profile: z.string().regex(/^[\w.@+-]+$/, 'a profile name of the shared-credentials file').default('default'),
+  }).optional()
+    .describe('rotate-then-revoke: { deliverTo: file:/path, profile } of the AWS shared-credentials file the workload re-reads; with it, access keys are rotated before they are revoked'),
 });
 
 export const awsIamModule: ConnectorModule<typeof awsIamSettings> = {
@@ -63,9 +84,11 @@ export const awsIamModule: ConnectorModule<typeof awsIamSettings> = {
     });
     return {
       name, manifest: awsIamManifest,
-      discover: (subject) => discoverUser(c, subject),
+      discover: (subject) => discoverUser(c, subject, { rotatable: !!s.rotation }),
       revoke: (a) => revokeCredential(c, a),
       verify: (a) => verifyCredential(c, deps.clock, a),
+      rotate: (a) => rotateAccessKey(c, s.rotation, a),
+      adoption: (a) => adoptionOf(c, a),
     };
   },
 };

@@ -1,11 +1,14 @@
 import type { ConnectorManifest } from '../contract.ts';
 import { relist, replay } from '../shared/strength.ts';
+import { awsIamRealService } from './real-service.ts';
 
 /** Access keys and signing certificates share the kind `api-key`, so they share one revoke method name. */
 export const DELETE_API_KEY = 'iam:UpdateAccessKey Inactive then iam:DeleteAccessKey (access key) | iam:DeleteSigningCertificate (signing certificate)';
 export const RELIST_ACCESS_KEYS = 'iam-relist:ListAccessKeys';
 export const REPLAY_ACCESS_KEY = 'sts-replay:GetCallerIdentity with the leaked key';
 export const RELIST_SIGNING_CERTS = 'iam-relist:ListSigningCertificates';
+export const ROTATE_KEY = 'iam:CreateAccessKey for the same user (tagged on the user as the rotation of the old key), delivered as an AWS shared-credentials file';
+export const ADOPTION_KEY = 'iam:GetAccessKeyLastUsed of the new key';
 
 export const DELETE_LOGIN_PROFILE = 'iam:DeleteLoginProfile';
 export const RELIST_LOGIN_PROFILE = 'iam-relist:GetLoginProfile';
@@ -37,18 +40,20 @@ export const awsIamManifest: ConnectorManifest = {
   version: 1,
   title: 'AWS IAM users',
   description:
-    'Finds an IAM user\'s standing credentials (access keys, signing certificates, the console login profile, MFA devices, SSH public keys for CodeCommit) and deletes each one; proves an access key dead by replaying it (STS GetCallerIdentity signed with the leaked key must be refused) when its secret is held, and every credential by an admin re-list. STS session credentials already issued cannot be revoked one by one: they are residual exposure until they expire, proved expired by a refused replay after their expiry. Uses the official AWS SDK clients against the configured endpoint, so the same settings reach real AWS or a local moto_server.',
+    'Finds an IAM user\'s standing credentials (access keys, signing certificates, the console login profile, MFA devices, SSH public keys for CodeCommit) and deletes each one; proves an access key dead by replaying it (STS GetCallerIdentity signed with the leaked key must be refused) when its secret is held, and every credential by an admin re-list. STS session credentials already issued cannot be revoked one by one: they are residual exposure until they expire, proved expired by a refused replay after their expiry. With `rotation.deliverTo` set, an access key a workload uses is rotated first (rotate-then-revoke, when the policy says so): a second key for the same user, written to the workload\'s shared-credentials file, and the old key dies only once IAM has seen the new one used (GetAccessKeyLastUsed). Uses the official AWS SDK clients against the configured endpoint, so the same settings reach real AWS or a local moto_server.',
   artifacts: [
     {
       kind: 'api-key',
       discover: 'iam:ListAccessKeys (attributes credentialType=access-key, accessKeyId, status; issuedAt = CreateDate) and iam:ListSigningCertificates (credentialType=signing-certificate, certificateId, status; issuedAt = UploadDate)',
       revoke: { method: DELETE_API_KEY, selective: true },
+      rotate: { method: ROTATE_KEY, adoption: ADOPTION_KEY },
       verify: [replay(REPLAY_ACCESS_KEY), relist(RELIST_ACCESS_KEYS), relist(RELIST_SIGNING_CERTS)],
       permissions: [
         'iam:ListAccessKeys', 'iam:UpdateAccessKey', 'iam:DeleteAccessKey',
-        'iam:GetAccessKeyLastUsed (the owner of a key given by value, before it is deleted)',
+        'iam:GetAccessKeyLastUsed (the owner of a key given by value, before it is deleted; the adoption of a rotated key)',
         'iam:ListSigningCertificates', 'iam:DeleteSigningCertificate',
         'sts:GetCallerIdentity needs no permission (the replay is signed with the leaked key itself, never with Sever\'s)',
+        'rotation only: iam:CreateAccessKey, iam:TagUser, iam:UntagUser, iam:ListUserTags, and write access to the workload\'s credentials file (rotation.deliverTo)',
       ],
       residue: [
         STS_SURVIVORS,
@@ -56,6 +61,18 @@ export const awsIamManifest: ConnectorManifest = {
         {
           what: 'a signing certificate has no replay path here: the SOAP/legacy services that accept it are not callable by Sever, so its death rests on the re-list alone (relist strength)',
           compensatingAction: 'the default policy\'s aws-signing-certificates proof rule accepts relist for it; keep the re-list evidence, and check CloudTrail for use of the certificate',
+        },
+        {
+          what: 'during rotate-then-revoke the old key keeps working, for the workload and for whoever else holds it, until IAM has seen the new key used; a workload that never re-reads its credentials file keeps the old key alive until the adoption deadline, and then the step fails (ERR_ROTATION_NOT_ADOPTED) with the old key left live',
+          compensatingAction: 'make the workload re-read its shared-credentials file (or restart it) and contain again; or re-plan the key with the action revoke and accept the outage',
+        },
+        {
+          what: 'IAM allows two access keys per user: a user that already has a second key besides the compromised one cannot be rotated, and the rotation is refused naming both keys',
+          compensatingAction: 'decide which key the workload needs, delete or add the other one to the incident, and contain again',
+        },
+        {
+          what: 'adoption is IAM\'s record of the new key\'s last use: moto_server (the test peer) records a use as soon as a request names the key, even one whose signature it then refuses; AWS documents LastUsedDate as the time of the most recent use and does not say how soon it is recorded',
+          compensatingAction: 'the adoption deadline (adoptionPolicy) allows for a late record; against AWS, CloudTrail shows the calls the new key made',
         },
         {
           what: 'an access key whose secret Sever does not hold is proved dead by the re-list only (the replay needs AccessKeyId:SecretAccessKey, which AWS never shows again after creation)',
@@ -139,4 +156,7 @@ export const awsIamManifest: ConnectorManifest = {
   // automation. Config may lower it.
   limits: { concurrency: 4, rate: { limit: 5, windowMs: 1_000 } },
   verifyPolicy: { pollIntervalMs: 1_000, deadlineMs: 60_000 },
+  realService: awsIamRealService,
+  // A workload picks up a rewritten credentials file when it next re-reads it: minutes, not hours.
+  adoptionPolicy: { pollIntervalMs: 5_000, deadlineMs: 15 * 60_000 },
 };

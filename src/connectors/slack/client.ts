@@ -1,8 +1,10 @@
 /**
  * The only code of the slack connector that talks to Slack: the Web API through the official
  * `@slack/web-api` `WebClient`, with an Enterprise Grid org admin's user token (admin.users:read,
- * admin.users:write, users:read, users:read.email) for the admin methods, and throwaway clients
- * holding a presented token for `auth.test` (replay) and `auth.revoke`.
+ * admin.users:write, users:read, users:read.email; admin.apps:write for an integration subject) for
+ * the admin methods, and throwaway clients holding a presented token for `auth.test` (replay) and
+ * `auth.revoke`. The Audit Logs API (`GET <auditApiUrl>logs`, not a Web API method, so not in the
+ * SDK) is read with `fetch` and an Org Owner's token (auditlogs:read), with the same error mapping.
  *
  * The WebClient's own retries are off (`retryConfig: { retries: 0 }`) and it never queues a
  * rate-limited call (`rejectRateLimitedCalls: true`): one HTTP request per call, and the engine
@@ -43,7 +45,31 @@ export interface SlackSession {
 }
 
 /** What `auth.test` answered for a presented token: it works, or Slack refused it (the error code). */
-export type ReplayResult = { works: true; userId?: string; teamId?: string; botId?: string } | { works: false; error: string };
+export type ReplayResult = { works: true; userId?: string; teamId?: string; botId?: string; appId?: string } | { works: false; error: string };
+
+/** One Audit Logs API entry, as far as Sever reads it. `at` in Unix seconds; `teamId` when it happened on a workspace. */
+export interface AuditRecord {
+  id: string;
+  at: number;
+  action: string;
+  actorId?: string;
+  appId?: string;
+  appName?: string;
+  teamId?: string;
+  /** User scopes granted to the actor (a user token). */
+  scopes: string[];
+  /** Bot scopes granted (the workspace's bot). */
+  botScopes: string[];
+  botId?: string;
+}
+
+/** A bot as bots.info shows it. */
+export interface SlackBot {
+  id: string;
+  deleted: boolean;
+  userId?: string;
+  appId?: string;
+}
 
 /**
  * Slack's answers for a presented token that no longer works: dead, not a failure. (`not_authed`,
@@ -52,7 +78,13 @@ export type ReplayResult = { works: true; userId?: string; teamId?: string; botI
 export const DEAD_TOKEN_ERRORS = new Set(['invalid_auth', 'token_revoked', 'token_expired', 'account_inactive']);
 
 const TRANSIENT = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'user_session_reset_failed', 'session_invalidation_failed', 'team_added_to_org', 'org_login_required']);
-const NOT_REVOCABLE = new Set(['cannot_reset_bot', 'cannot_reset_primary_owner', 'cannot_invalidate_primary_owner', 'session_reset_not_allowed']);
+const NOT_REVOCABLE_WHY: Record<string, string> = {
+  cannot_reset_bot: 'a bot user has no sessions to reset: revoke its tokens (auth.revoke with the token) or uninstall the app',
+  can_not_uninstall: "Slack does not let this app be uninstalled through the API (admin apps with SCIM, app management or other org-level features): remove it in the org's app management settings, or through Slack support",
+  must_revoke_access: "the app is deployed to the whole org and cannot be uninstalled from one workspace: an Org Admin uninstalls it from the org (admin.apps.uninstall with enterprise_id, which ends it on every workspace) or removes the org deployment",
+};
+const PRIMARY_OWNER_WHY = "only the org's primary owner can end the primary owner's sessions: ask them to sign out everywhere, or have Sever run with the primary owner's token";
+const NOT_REVOCABLE = new Set([...Object.keys(NOT_REVOCABLE_WHY), 'cannot_reset_primary_owner', 'cannot_invalidate_primary_owner', 'session_reset_not_allowed']);
 const SEVER_TOKEN = new Set([...DEAD_TOKEN_ERRORS, 'not_authed', 'missing_scope', 'not_allowed_token_type', 'not_an_admin', 'admin_unauthorized', 'no_permission', 'team_access_not_granted', 'feature_not_enabled', 'enterprise_is_restricted', 'access_denied', 'two_factor_setup_required', 'ekm_access_denied']);
 
 /** The Bulk reset's limit per call, from its documentation. */
@@ -104,12 +136,11 @@ export function slackError(http: Pick<SlackHttp, 'name' | 'timeoutMs'>, method: 
     }
     if (TRANSIENT.has(error)) return new SeverError('ERR_PROVIDER_UNAVAILABLE', `${http.name}: ${method} failed on Slack's side (${error})`, { retryable: true, details: d, cause: e });
     if (NOT_REVOCABLE.has(error)) {
-      const why = error === 'cannot_reset_bot' ? 'a bot user has no sessions to reset: revoke its tokens (auth.revoke with the token) or uninstall the app' : "only the org's primary owner can end the primary owner's sessions: ask them to sign out everywhere, or have Sever run with the primary owner's token";
-      return new SeverError('ERR_NOT_REVOCABLE', `${http.name}: ${method} refused (${error}): ${why}`, { details: d, cause: e });
+      return new SeverError('ERR_NOT_REVOCABLE', `${http.name}: ${method} refused (${error}): ${NOT_REVOCABLE_WHY[error] ?? PRIMARY_OWNER_WHY}`, { details: d, cause: e });
     }
     if (SEVER_TOKEN.has(error)) {
       const hint = error === 'missing_scope' ? ` (needed ${String(x.data?.needed ?? 'admin.users:write')}, the token has ${String(x.data?.provided ?? '?')})` : '';
-      return new SeverError('ERR_PROVIDER_REJECTED', `${http.name}: ${method} refused Sever's token (${error})${hint}: settings.tokenRef must name an Enterprise Grid org admin's user token with admin.users:read, admin.users:write, users:read and users:read.email`, { details: d, cause: e });
+      return new SeverError('ERR_PROVIDER_REJECTED', `${http.name}: ${method} refused Sever's token (${error})${hint}: settings.tokenRef must name an Enterprise Grid org admin's user token with admin.users:read, admin.users:write, users:read and users:read.email (and admin.apps:write for an integration subject)`, { details: d, cause: e });
     }
     return new SeverError('ERR_PROVIDER_REJECTED', `${http.name}: ${method} was refused by Slack (${error})`, { details: d, cause: e });
   }
@@ -124,6 +155,25 @@ export interface SlackClientOptions {
   http: SlackHttp;
   /** Sever's admin token, resolved on first use. */
   adminToken: () => Promise<string>;
+  /** The Audit Logs API: its base URL (ending in `/`) and an Org Owner's token with auditlogs:read. */
+  audit?: { apiUrl: string; token: () => Promise<string> };
+}
+
+/** The Audit Logs API's largest page. */
+const AUDIT_PAGE = 9999;
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** The entry as Sever reads it (the documented schema: actor.user, entity.app, context.location, details). */
+function toRecord(e: Record<string, any>): AuditRecord | undefined {
+  if (typeof e?.action !== 'string' || typeof e.date_create !== 'number') return undefined;
+  const loc = e.context?.location;
+  const botId = text(e.details?.bot_id);
+  return {
+    id: String(e.id ?? ''), at: e.date_create, action: e.action, scopes: strings(e.details?.scopes), botScopes: strings(e.details?.bot_scopes),
+    ...(text(e.actor?.user?.id) ? { actorId: e.actor.user.id } : {}), ...(text(e.entity?.app?.id) ? { appId: e.entity.app.id } : {}),
+    ...(text(e.entity?.app?.name) ? { appName: e.entity.app.name } : {}), ...(loc?.type === 'workspace' && text(loc.id) ? { teamId: loc.id } : {}), ...(botId ? { botId } : {}),
+  };
 }
 
 export class SlackClient {
@@ -235,12 +285,88 @@ export class SlackClient {
     return { status: 'accepted', users: userIds.length };
   }
 
-  /** Presents a token (auth.test made WITH it): whether Slack still accepts it. Never throws for a dead token. */
-  /** auth.test made with a stolen token (and, for an xoxc browser token, its `d` cookie). */
+  /**
+   * Uninstalls an app from one workspace (admin.apps.uninstall with `team_ids`; the SDK's argument
+   * type says `team_id`, the method reference `team_ids`, which is sent). Slack's `ok` acknowledges
+   * it, nothing more. `app_not_found`: the app no longer exists.
+   */
+  async uninstallApp(appId: string, teamId: string): Promise<'acknowledged' | 'app_not_found'> {
+    const r = await this.#call('admin.apps.uninstall', (api) => api.apiCall('admin.apps.uninstall', { app_id: appId, team_ids: teamId }), ['app_not_found']);
+    return r === undefined ? 'app_not_found' : 'acknowledged';
+  }
+
+  /** A bot by id on a workspace (bots.info); undefined when Slack does not know it. */
+  async bot(botId: string, teamId: string): Promise<SlackBot | undefined> {
+    const r = await this.#call('bots.info', (api) => api.bots.info({ bot: botId, team_id: teamId }), ['bot_not_found']);
+    const b = r?.bot;
+    return b?.id ? { id: b.id, deleted: b.deleted === true, ...(b.user_id ? { userId: b.user_id } : {}), ...(b.app_id ? { appId: b.app_id } : {}) } : undefined;
+  }
+
+  /**
+   * Every entry of one action in the org's audit log (GET <auditApiUrl>logs?action=…, every cursor
+   * page), optionally from `oldest` (Unix seconds) on, oldest first (Slack answers newest first; the
+   * order is kept for entries of the same second). Read with an Org Owner's token.
+   */
+  async auditLogs(action: string, o: { oldest?: number } = {}): Promise<AuditRecord[]> {
+    const out: AuditRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.#auditPage({ action, limit: String(AUDIT_PAGE), ...(o.oldest !== undefined ? { oldest: String(Math.floor(o.oldest)) } : {}), ...(cursor ? { cursor } : {}) });
+      for (const e of page.entries) {
+        const r = toRecord(e);
+        if (r) out.push(r);
+      }
+      cursor = page.next;
+    } while (cursor);
+    return out.reverse();
+  }
+
+  async #auditPage(query: Record<string, string>): Promise<{ entries: Array<Record<string, unknown>>; next?: string }> {
+    const h = this.#o.http;
+    const op = 'audit/v1/logs';
+    const details = { connector: h.name, operation: op };
+    if (!this.#o.audit) throw new SeverError('ERR_CONNECTOR_CONFIG', `${h.name}: the Audit Logs API is not configured (settings.auditApiUrl / auditTokenRef)`, { details });
+    const url = new URL('logs', this.#o.audit.apiUrl);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    const token = await this.#o.audit.token();
+    let res: Response;
+    try {
+      res = await h.fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal: AbortSignal.timeout(h.timeoutMs) });
+    } catch (e) {
+      const o = e as { name?: string; cause?: { code?: unknown } };
+      const reason = o.name === 'TimeoutError' || o.name === 'AbortError' ? `timed out after ${h.timeoutMs} ms` : String(o.cause?.code ?? o.name ?? 'network error');
+      throw new SeverError('ERR_PROVIDER_UNAVAILABLE', `${h.name}: ${op} could not reach Slack (${reason})`, { retryable: true, details: { ...details, reason }, cause: e });
+    }
+    const raw = await res.text().catch(() => '');
+    let body: Record<string, any> | undefined;
+    try {
+      body = JSON.parse(raw) as Record<string, any>;
+    } catch {
+      body = undefined;
+    }
+    const status = res.status;
+    if (status === 429) {
+      const after = Number(res.headers.get('retry-after'));
+      const retryAfterMs = Number.isFinite(after) && after >= 0 ? after * 1000 : undefined;
+      throw new SeverError('ERR_PROVIDER_RATE_LIMITED', `${h.name}: ${op} was rate limited by Slack (429, Tier 3 for the whole org)${retryAfterMs === undefined ? '' : `; retry after ${retryAfterMs} ms`}`, { retryable: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }), details: { ...details, status } });
+    }
+    if (status >= 500) throw new SeverError('ERR_PROVIDER_UNAVAILABLE', `${h.name}: ${op} answered HTTP ${status}`, { retryable: true, details: { ...details, status } });
+    if (!res.ok) {
+      const error = typeof body?.error === 'string' ? body.error : `HTTP ${status}`;
+      throw new SeverError('ERR_PROVIDER_REJECTED', `${h.name}: ${op} refused Sever's token (${error}): settings.auditTokenRef (or tokenRef) must name an Org Owner's user token with auditlogs:read (the Audit Logs API takes no Org Admin token)`, {
+        details: { ...details, status, error, ...(typeof body?.needed === 'string' ? { needed: body.needed } : {}) },
+      });
+    }
+    if (!body || !Array.isArray(body.entries)) throw new SeverError('ERR_PROVIDER_RESPONSE', `${h.name}: ${op}: Slack's answer has no entries array`, { details: { ...details, status } });
+    const next = typeof body.response_metadata?.next_cursor === 'string' && body.response_metadata.next_cursor !== '' ? body.response_metadata.next_cursor : undefined;
+    return { entries: body.entries as Array<Record<string, unknown>>, ...(next ? { next } : {}) };
+  }
+
+  /** auth.test made with a stolen token (and, for an xoxc browser token, its `d` cookie). Never throws for a dead token. */
   async replay(token: string, cookie?: string): Promise<ReplayResult> {
     try {
       const r = await this.#client(token, cookie).auth.test();
-      return { works: true, ...(r.user_id ? { userId: r.user_id } : {}), ...(r.team_id ? { teamId: r.team_id } : {}), ...(r.bot_id ? { botId: r.bot_id } : {}) };
+      return { works: true, ...(r.user_id ? { userId: r.user_id } : {}), ...(r.team_id ? { teamId: r.team_id } : {}), ...(r.bot_id ? { botId: r.bot_id } : {}), ...(r.app_id ? { appId: r.app_id } : {}) };
     } catch (e) {
       const error = platformError(e);
       if (error !== undefined && DEAD_TOKEN_ERRORS.has(error)) return { works: false, error };

@@ -3,14 +3,16 @@
  * (ended one by one with admin.users.session.invalidate) and one `idp-session` holding all of them
  * (ended together with admin.users.session.reset). The subject is a Slack user id, or an email
  * resolved with users.lookupByEmail. Leaked tokens are never discovered (Slack lists none): they
- * come from `incident add-artifact --kind api-key`. Bots have no sessions; an integration subject
- * (an app) gives nothing. Sorted by externalId: the same org state gives the same list.
+ * come from `incident add-artifact --kind api-key`. Bots have no sessions. An integration subject
+ * (an app) is discovered by `discover-integration.ts`. Sorted by externalId: the same org state
+ * gives the same list.
  *
  * externalIds: session:{teamId}:{sessionId}  sessions:{userId}
  */
 import type { AttributeValue, DiscoveredArtifact } from '../../core/model.ts';
 import type { SubjectRef } from '../contract.ts';
 import type { SlackClient, SlackSession, SlackUser } from './client.ts';
+import { discoverIntegration } from './discover-integration.ts';
 
 export const externalIds = {
   session: (teamId: string, sessionId: number) => `session:${teamId}:${sessionId}`,
@@ -44,7 +46,7 @@ async function revocableFor(slack: SlackClient, user: SlackUser): Promise<boolea
 }
 
 export async function discoverSlack(slack: SlackClient, subject: SubjectRef, o: { teamIds: readonly string[] }): Promise<DiscoveredArtifact[]> {
-  if (subject.type === 'integration') return [];
+  if (subject.type === 'integration') return discoverIntegration(slack, subject.id);
   const user = await resolveUser(slack, subject);
   if (!user || user.isBot) return [];
   const teams = teamsOf(user, o.teamIds);

@@ -10,12 +10,16 @@
  *       slackApiUrl: https://slack.com/api/     # the default
  *       tokenRef: env:SLACK_ADMIN_TOKEN         # user token of an Org Admin/Owner (NOT a person who may be the subject)
  *       teamIds: []                             # optional: workspaces searched besides the user's own
+ *       auditApiUrl: https://api.slack.com/audit/v1/   # the default
+ *       auditTokenRef: env:SLACK_OWNER_TOKEN    # optional: an Org OWNER's token with auditlogs:read (default: tokenRef)
  *       timeoutMs: 10000
  * ```
  *
  * Least privilege: admin.users:read, admin.users:write, users:read, users:read.email on an app
- * installed at the org level by an Org Admin or Owner. The admin.* methods exist only on
- * Enterprise Grid (elsewhere Slack answers `feature_not_enabled`, ERR_PROVIDER_REJECTED).
+ * installed at the org level by an Org Admin or Owner; for integration subjects (a compromised
+ * app) also admin.apps:write, and auditlogs:read on an Org Owner's token (the Audit Logs API takes
+ * no Org Admin token). The admin.* methods exist only on Enterprise Grid (elsewhere Slack answers
+ * `feature_not_enabled`, ERR_PROVIDER_REJECTED).
  */
 import { z } from 'zod';
 import type { Connector, ConnectorDeps, ConnectorModule } from '../contract.ts';
@@ -33,14 +37,22 @@ export const slackSettings = z.strictObject({
   tokenRef: secretRef,
   /** Workspace (or org) ids to list sessions on besides those users.info gives for the user. */
   teamIds: z.array(z.string().regex(/^[TE][A-Z0-9]+$/)).default([]),
+  /** Base URL of the Audit Logs API (integration subjects are discovered from the org's audit log). */
+  auditApiUrl: z.url().default('https://api.slack.com/audit/v1/'),
+  /** An Org Owner's user token with auditlogs:read, by reference; absent: tokenRef (which must then be an owner's). */
+  auditTokenRef: secretRef.optional(),
   timeoutMs: z.number().int().positive().max(120_000).default(10_000),
 });
 
 export type SlackSettings = z.output<typeof slackSettings>;
 
 export function createSlackConnector(name: string, s: SlackSettings, deps: ConnectorDeps): Connector {
-  const apiUrl = s.slackApiUrl.endsWith('/') ? s.slackApiUrl : `${s.slackApiUrl}/`;
-  const slack = new SlackClient({ http: { name, apiUrl, timeoutMs: s.timeoutMs, fetch: deps.fetch }, adminToken: () => deps.resolveSecret(s.tokenRef) });
+  const slash = (u: string) => (u.endsWith('/') ? u : `${u}/`);
+  const slack = new SlackClient({
+    http: { name, apiUrl: slash(s.slackApiUrl), timeoutMs: s.timeoutMs, fetch: deps.fetch },
+    adminToken: () => deps.resolveSecret(s.tokenRef),
+    audit: { apiUrl: slash(s.auditApiUrl), token: () => deps.resolveSecret(s.auditTokenRef ?? s.tokenRef) },
+  });
   const d: SlackDeps = { name, slack, teamIds: s.teamIds };
   return {
     name,

@@ -4,7 +4,8 @@
  * org admin's user token), and what survives each revocation.
  */
 import type { ConnectorManifest, Residue } from '../contract.ts';
-import { relist, replay } from '../shared/strength.ts';
+import { relist, replay, selfReport } from '../shared/strength.ts';
+import { slackRealService } from './real-service.ts';
 
 export const RELIST_SESSIONS = 'admin-relist:admin.users.session.list';
 export const TOKEN_REPLAY = 'token-replay:auth.test';
@@ -12,6 +13,10 @@ export const TOKEN_REPLAY = 'token-replay:auth.test';
 export const INVALIDATE = 'admin-api:admin.users.session.invalidate';
 export const RESET = 'admin-api:admin.users.session.reset';
 export const AUTH_REVOKE = 'token-api:auth.revoke';
+
+export const UNINSTALL = 'admin-api:admin.apps.uninstall';
+export const RELIST_BOT = "admin-relist:bots.info (the installation's bot)";
+export const AUDIT_UNINSTALLED = 'audit-log:app_uninstalled';
 
 const LIST = 'admin.users:read (admin.users.session.list, Tier 2)';
 const WRITE = 'admin.users:write (admin.users.session.invalidate / reset / resetBulk, Tier 2; the token of an Org Owner or Org Admin)';
@@ -36,7 +41,8 @@ export const slackManifest: ConnectorManifest = {
   version: 1,
   title: 'Slack Enterprise Grid (Web API admin methods through @slack/web-api)',
   description:
-    "Discovers a Slack user's web and mobile sessions on every workspace of the org (admin.users.session.list); ends one session (admin.users.session.invalidate) or all of them (admin.users.session.reset); revokes a leaked user or bot token with itself (auth.revoke); proves each dead by re-listing the sessions and by presenting the stolen token to auth.test. Enterprise Grid only.",
+    "Discovers a Slack user's web and mobile sessions on every workspace of the org (admin.users.session.list); ends one session (admin.users.session.invalidate) or all of them (admin.users.session.reset); revokes a leaked user or bot token with itself (auth.revoke); proves each dead by re-listing the sessions and by presenting the stolen token to auth.test. For a compromised third-party app (an integration subject, its app id A…): its installations per workspace and the users who authorized it, found in the org's audit log (Slack lists no app tokens to an admin), each naming whom it acts for; ended by uninstalling the app from the workspace (admin.apps.uninstall), proved by re-reading its bot (bots.info) and by replaying a leaked token of the app. Enterprise Grid only.",
+  subjectTypes: ['human', 'service-account', 'workload', 'ai-agent', 'integration'],
   artifacts: [
     {
       kind: 'app-session',
@@ -75,11 +81,45 @@ export const slackManifest: ConnectorManifest = {
       ],
       expectedDeadByMs: 10_000,
     },
+    {
+      kind: 'oauth-grant',
+      discover:
+        "integration subjects (a Slack app id): the Audit Logs API (GET /audit/v1/logs?action=app_installed, then action=app_uninstalled, every cursor page) folded per workspace: one artifact per installation with a bot (actsFor its bot user; bots.info confirms the bot is not deleted) and one per user whose app_installed granted user scopes (actsFor that user, who holds a user token of the app). Slack lists an app's tokens to no admin: a leaked one is given with `incident amend --value-file` for the replay",
+      revoke: {
+        method: UNINSTALL,
+        selective: false,
+        fallback:
+          "admin.apps.uninstall with team_ids=<the workspace> ends the app there at once: its bot token and every user's token of it on that workspace, whichever grant it is called for. No admin call ends one user's authorization alone (auth.revoke with that user's token does, when it is held: add it as an api-key artifact instead)",
+      },
+      verify: [relist(RELIST_BOT), selfReport(AUDIT_UNINSTALLED), replay(TOKEN_REPLAY)],
+      permissions: [
+        'admin.apps:write (admin.apps.uninstall, Tier 2 here: the reference page names no tier; the token of an Org Admin or Owner)',
+        'users:read (bots.info, Tier 3)',
+        "auditlogs:read on an Org Owner's user token (settings.auditTokenRef, else tokenRef): the Audit Logs API accepts no Org Admin token; Tier 3 for the whole org",
+      ],
+      residue: [
+        {
+          what: "an uninstall is not a ban: admin.apps.approved.list lists approvals, not installations, and an app still approved (or allowed by the org's app settings) can be installed again, by any user, as new grants",
+          compensatingAction: "restrict the app (admin.apps.restrict, or in the org's app management settings) so it cannot come back, then discover again",
+        },
+        {
+          what: "only what the audit log shows is found: installations or authorizations older than its history, or made at the org level (org-deployed apps), are not discovered, and their tokens live on",
+          compensatingAction: "uninstall the app from the whole org (admin.apps.uninstall with enterprise_id, a person's call) and restrict it; an org-deployed app refuses a per-workspace uninstall (must_revoke_access, ERR_NOT_REVOCABLE) and needs exactly that",
+        },
+        {
+          what: 'whatever the app already read or copied with its tokens (messages, files, user data) stays with the vendor, and the uninstall is acknowledged before it takes effect',
+          compensatingAction: "ask the vendor to delete the data; review the audit log for the app's activity since the compromise; the grant counts as dead only when its bot reads deleted or a leaked token is refused",
+        },
+      ],
+      // Slack documents no delay for an uninstall to take effect; the lab applies it 5 s after its ok.
+      expectedDeadByMs: 60_000,
+    },
   ],
   // admin.users.session.* are Tier 2 (20+ a minute per method), auth.test "special" (high): the whole
   // instance stays at 15 calls a minute, under the lowest tier even when every call hits one method.
   limits: { concurrency: 2, rate: { limit: 15, windowMs: 60_000 } },
   verifyPolicy: { pollIntervalMs: 5_000, deadlineMs: 300_000 },
+  realService: slackRealService,
 };
 
 export { AMEND };

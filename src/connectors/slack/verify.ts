@@ -1,5 +1,10 @@
 /**
  * Observes an artifact through paths other than the call that revoked it:
+ *   oauth-grant  the installation's bot re-read with bots.info (relist: deleted or gone = dead);
+ *                the audit log's app_uninstalled for the workspace since the grant (self-report:
+ *                Slack's record of the admin's action, not of its effect); with a
+ *                leaked token of the app held, auth.test made with it (replay). An app with no bot
+ *                has no relist: named unavailable.
  *   app-session  re-list of the user's sessions on its workspace (relist); with the stolen session
  *                token held, auth.test made with it (replay: invalid_auth / token_revoked = dead)
  *   idp-session  re-list of the user's sessions on every workspace (relist: none left); with a
@@ -13,8 +18,8 @@ import type { ArtifactHandle } from '../../core/model.ts';
 import type { VerifyCheck, VerifyObservation } from '../contract.ts';
 import { verdictOf } from '../shared/oauth/token-checks.ts';
 import { allSessions } from './discover.ts';
-import { AMEND, RELIST_SESSIONS, TOKEN_REPLAY } from './manifest.ts';
-import { heldValue, need, sessionOf, teamsToList, type SlackDeps } from './revoke.ts';
+import { AMEND, AUDIT_UNINSTALLED, RELIST_BOT, RELIST_SESSIONS, TOKEN_REPLAY } from './manifest.ts';
+import { grantOf, heldValue, need, sessionOf, teamsToList, uninstallRecorded, type SlackDeps } from './revoke.ts';
 
 type Unavailable = Array<{ path: string; why: string }>;
 
@@ -51,6 +56,32 @@ async function replayOrWhy(d: SlackDeps, value: string, checks: VerifyCheck[]): 
   return [];
 }
 
+const AMEND_APP_TOKEN = "Slack never shows an app's tokens to an admin: give a leaked one (the user's xoxp for a user's authorization, the bot's xoxb for an installation) with `incident amend <incident> --artifact <artifactId> --value-file <file>`";
+
+/** An integration's grant: its bot re-read, the audit record, and a held token's replay (which must be this app's). */
+async function verifyGrant(d: SlackDeps, a: ArtifactHandle, checks: VerifyCheck[]): Promise<Unavailable> {
+  const g = grantOf(d.name, a);
+  const unavailable: Unavailable = [];
+  if (g.botId) {
+    const b = await d.slack.bot(g.botId, g.teamId);
+    checks.push({ path: RELIST_BOT, result: !b || b.deleted ? 'dead' : 'live', observed: { bot: g.botId, found: !!b, deleted: b?.deleted ?? null } });
+  } else {
+    unavailable.push({ path: RELIST_BOT, why: `the app has no bot on ${g.teamId} (user scopes only), so no admin read shows its installation there; ${AMEND_APP_TOKEN} for the replay` });
+  }
+  const r = await uninstallRecorded(d.slack, g);
+  checks.push({ path: AUDIT_UNINSTALLED, result: r ? 'dead' : 'live', observed: r ? { recorded: true, at: new Date(r.at * 1000).toISOString(), ...(r.actorId ? { by: r.actorId } : {}) } : { recorded: false } });
+  if (!a.secret) return [...unavailable, { path: TOKEN_REPLAY, why: AMEND_APP_TOKEN }];
+  const replayed = await d.slack.replay(parseHeld(a.secret).token);
+  if (replayed.works && replayed.appId && replayed.appId !== g.appId) {
+    return [...unavailable, { path: TOKEN_REPLAY, why: `the held token belongs to app ${replayed.appId}, not ${g.appId}: its answer says nothing about this grant; ${AMEND_APP_TOKEN}` }];
+  }
+  if (replayed.works && replayed.teamId && replayed.teamId !== g.teamId) {
+    return [...unavailable, { path: TOKEN_REPLAY, why: `the held token works on workspace ${replayed.teamId}, not ${g.teamId}, where this grant is: it says nothing about this one; ${AMEND_APP_TOKEN}` }];
+  }
+  checks.push({ path: TOKEN_REPLAY, result: replayed.works ? 'live' : 'dead', observed: replayed.works ? { ok: true, ...(replayed.appId ? { appId: replayed.appId } : {}), ...(replayed.teamId ? { teamId: replayed.teamId } : {}) } : { ok: false, error: replayed.error } });
+  return unavailable;
+}
+
 export async function verifySlack(d: SlackDeps, a: ArtifactHandle): Promise<VerifyObservation> {
   const checks: VerifyCheck[] = [];
   let unavailable: Unavailable = [];
@@ -72,6 +103,9 @@ export async function verifySlack(d: SlackDeps, a: ArtifactHandle): Promise<Veri
     }
     case 'api-key':
       unavailable = await replayOrWhy(d, heldValue(d.name, a, 'verifies'), checks);
+      break;
+    case 'oauth-grant':
+      unavailable = await verifyGrant(d, a, checks);
       break;
     default:
       throw new SeverError('ERR_INPUT_INVALID', `${d.name}: the slack connector does not handle ${a.kind}`, { details: { connector: d.name, kind: a.kind } });
