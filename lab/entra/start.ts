@@ -26,6 +26,7 @@ import { EntraState, type LabApp, type LabPassword } from './state.ts';
 import { labCertificate } from './tls.ts';
 import { tokenEndpoint, tokenRequestErrors } from './token.ts';
 import { readText, lowerHeaders } from '../http-text.ts';
+import { FixedWindow } from '../rate-window.ts';
 
 export interface EntraFaults {
   throttle?: { count: number; status: 429 | 503; retryAfterSeconds: number };
@@ -38,6 +39,8 @@ export interface LabEntraOptions {
   /** How long after revokeSignInSessions the token endpoint starts refusing older refresh tokens. */
   revokeDelayMs?: number;
   now?: () => number;
+  /** Graph requests allowed per window (default: effectively unlimited); past it, 429 with Retry-After to the window's end. */
+  rate?: { limit: number; windowMs: number };
 }
 
 export interface LabEntra {
@@ -58,6 +61,8 @@ export interface LabEntra {
   /** Requests by route (`GET /users/{id}`, `POST /token`), counted before any fault. */
   calls: Map<string, number>;
   totalCalls(): number;
+  /** Graph's rate limit and what each of its windows served and refused. */
+  rate: FixedWindow;
   violations(): readonly Violation[];
   clearViolations(): void;
   close(): Promise<void>;
@@ -67,6 +72,7 @@ export interface LabEntra {
 
 export async function startLabEntra(o: LabEntraOptions = {}): Promise<LabEntra> {
   const state = new EntraState({ ...(o.now ? { now: o.now } : {}), revokeDelayMs: o.revokeDelayMs ?? 0 });
+  const rate = new FixedWindow(o.rate?.limit ?? 1_000_000, o.rate?.windowMs ?? 60_000, o.now ?? Date.now);
   const tenantId = crypto.randomUUID();
   const adminUser = state.user('sever-admin@lab.onmicrosoft.com');
   const app = state.app(adminUser.id, 'Sever');
@@ -102,6 +108,9 @@ export async function startLabEntra(o: LabEntraOptions = {}): Promise<LabEntra> 
     count(at);
     const errors = requestErrors({ method, spec: route.spec, query: url.searchParams, headers, raw });
     check.record({ at, errors });
+    // Graph throttles with 429 and Retry-After only; it sends no remaining count on success.
+    const hit = rate.hit();
+    if (!hit.allowed) return send(res, graphError(429, 'TooManyRequests', 'Too many requests', { 'retry-after': String(Math.max(1, Math.ceil((hit.resetAt - (o.now ?? Date.now)()) / 1000))) }));
     if (faults.throttle && faults.throttle.count > 0) {
       faults.throttle.count--;
       const f = faults.throttle;
@@ -168,7 +177,7 @@ export async function startLabEntra(o: LabEntraOptions = {}): Promise<LabEntra> 
 
   return {
     baseUrl: base, authorityUrl: authority, caPem: tls.cert, graphRoot: `${base}/v1.0`, tenantId, state, admin, publicClientId, faults, calls,
-    totalCalls: () => [...calls.values()].reduce((a, b) => a + b, 0),
+    totalCalls: () => [...calls.values()].reduce((a, b) => a + b, 0), rate,
     violations: () => check.violations(),
     clearViolations: () => check.clear(),
     close: async () => {

@@ -16,6 +16,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { loadDirectory, type Method } from './discovery.ts';
 import { GoogleState } from './state.ts';
 import { readText } from '../http-text.ts';
+import { FixedWindow } from '../rate-window.ts';
 
 export interface Violation { side: 'request' | 'response'; at: string; errors: string[] }
 
@@ -30,6 +31,8 @@ export interface LabGoogleOptions {
   signOutDelayMs?: number;
   deviceSyncDelayMs?: number;
   now?: () => number;
+  /** Queries allowed per window (Google's is per minute; default: effectively unlimited); past it, 429 rateLimitExceeded. */
+  rate?: { limit: number; windowMs: number };
 }
 
 export interface LabGoogle {
@@ -44,6 +47,8 @@ export interface LabGoogle {
   clearViolations(): void;
   /** Records the checks of one exchange, as the server does: to prove the check can fail. */
   check(httpMethod: string, path: string, query: string, body: unknown, answer: { status: number; body?: unknown }): void;
+  /** The Directory API's rate limit and what each of its windows served and refused. */
+  rate: FixedWindow;
   close(): Promise<void>;
 }
 
@@ -170,6 +175,7 @@ export async function startLabGoogle(o: LabGoogleOptions = {}): Promise<LabGoogl
   const directory = loadDirectory();
   const state = new GoogleState({ ...(o.now ? { now: o.now } : {}), signOutDelayMs: o.signOutDelayMs ?? 0, deviceSyncDelayMs: o.deviceSyncDelayMs ?? 0 });
   const adminToken = state.accessToken(LEAST_PRIVILEGE);
+  const rate = new FixedWindow(o.rate?.limit ?? 1_000_000, o.rate?.windowMs ?? 60_000, o.now ?? Date.now);
   const faults: GoogleFaults = {};
   const calls = new Map<string, number>();
   const violations: Violation[] = [];
@@ -191,6 +197,8 @@ export async function startLabGoogle(o: LabGoogleOptions = {}): Promise<LabGoogl
     const hit = directory.match(req.method ?? 'GET', url.pathname);
     if (!hit) return notFound(url.pathname);
     calls.set(hit.method.id, (calls.get(hit.method.id) ?? 0) + 1);
+    // Google sends no remaining-count header: a client learns its quota only from refusals.
+    if (!rate.hit().allowed) return googleError(429, 'rateLimitExceeded', 'Rate Limit Exceeded');
     if (faults.rateLimit && faults.rateLimit.count > 0) {
       faults.rateLimit.count--;
       const { status, reason, retryAfterSeconds } = faults.rateLimit;
@@ -236,7 +244,7 @@ export async function startLabGoogle(o: LabGoogleOptions = {}): Promise<LabGoogl
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
 
   return {
-    baseUrl: base, state, adminToken, faults, calls,
+    baseUrl: base, state, adminToken, faults, calls, rate,
     violations: () => violations,
     clearViolations: () => void (violations.length = 0),
     check: (m, p, q, b, a) => void check(m, p, q, b, a),
