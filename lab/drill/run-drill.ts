@@ -7,9 +7,12 @@
  *     application sessions with remember-me (express-session in Redis);
  *   service account (svc_billing): a PostgreSQL role with a live connection;
  *   person (carol, across the SaaS planes): Okta (sessions, refresh tokens, an attacker-enrolled
- *     factor, an SSWS token), AWS IAM (a leaked access key and an STS session minted from it) and
- *     GitHub (a fine-grained PAT, a leaked classic token), on the Okta and GitHub simulators and a
- *     private moto_server (see saas.ts);
+ *     factor, an SSWS token), AWS IAM (a leaked access key and an STS session minted from it),
+ *     GitHub (a fine-grained PAT, a leaked classic token), Google Workspace (a sign-in, a
+ *     third-party client's OAuth token, an app-specific password), Entra ID (a stolen refresh
+ *     token, an attacker-registered authentication method, a delegated permission grant) and Slack
+ *     (a browser session with its d cookie), on the Okta, GitHub, Google, Entra and Slack
+ *     simulators and a private moto_server (see saas.ts and its *-plane.ts files);
  *   service account (svc-deploy): a deploy job's AWS access key and a GitHub deploy key.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -32,7 +35,7 @@ import { startLabSessionApp, type LabSessionApp } from '../session-app/start.ts'
 import { startLabSsh, type LabHost, type LabSsh } from '../ssh/start.ts';
 import { outsideChecks, peerChecks, type Check } from './outside-checks.ts';
 import {
-  CAROL, CAROL_GITHUB, CAROL_IAM, SVC_DEPLOY, closeSaasPeers, exceptCarol, prepareCarol, prepareSvcDeploy, residualFacts, saasChecks, saasConnectors, seedSaas, simulatorViolations,
+  CAROL, CAROL_ENTRA, CAROL_GITHUB, CAROL_IAM, SVC_DEPLOY, closeSaasPeers, exceptCarol, prepareCarol, prepareSvcDeploy, residualFacts, saasChecks, saasConnectors, seedSaas, simulatorViolations,
   startSaasPeers, type SaasCompromise, type SaasPeers,
 } from './saas.ts';
 
@@ -49,6 +52,9 @@ export const DRILL_RUNBOOK = {
     { name: 'workforce-sso', connectors: ['okta:lab'], owners: ['oscar'] },
     { name: 'cloud', connectors: ['aws-iam:lab'], owners: ['amir'] },
     { name: 'source-code', connectors: ['github:lab'], owners: ['gina'] },
+    { name: 'workspace', connectors: ['google-workspace:lab'], owners: ['gwen'] },
+    { name: 'entra-directory', connectors: ['entra:lab'], owners: ['enzo'] },
+    { name: 'chat', connectors: ['slack:lab'], owners: ['sasha'] },
   ],
 };
 
@@ -98,9 +104,10 @@ export function drillConfig(lab: LabIdp, secretsDir: string, peers: DrillPeers =
     };
   }
   if (peers.saas) Object.assign(connectors, saasConnectors(peers.saas, secret));
-  // carol's identifiers: Okta by her handle (her Okta login is her email), AWS by the incident's
-  // --id, GitHub through this explicit link (her GitHub login is not her email).
-  const identities = peers.saas ? [{ subject: CAROL, links: { 'github:lab': CAROL_GITHUB } }] : undefined;
+  // carol's identifiers: Okta, Google and Slack by her handle (her login there is her email), AWS by
+  // the incident's --id, GitHub and Entra through these explicit links (her GitHub login and her
+  // Entra UPN are not her email).
+  const identities = peers.saas ? [{ subject: CAROL, links: { 'github:lab': CAROL_GITHUB, 'entra:lab': CAROL_ENTRA } }] : undefined;
   return { version: 1, connectors, runbook: DRILL_RUNBOOK, ...(identities ? { identities } : {}) };
 }
 
@@ -198,10 +205,11 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
     peers.ssh = { lab: sshLab!, host: await sshLab!.startHost('bastion') };
     peers.app = await startOptional('the Redis session app (Redis at 127.0.0.1:6379)', say, () => startLabSessionApp());
     peers.pg = await startOptional('a private PostgreSQL 15', say, () => startLabPostgres());
-    peers.saas = await startOptional('the Okta and GitHub simulators and moto_server', say, () => saasStarting);
+    peers.saas = await startOptional('the Okta, GitHub, Google, Entra and Slack simulators and moto_server', say, () => saasStarting);
     const sshdVersion = execFileSync('ssh', ['-V'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || 'OpenSSH';
     say(`  real servers: npm oidc-provider 9.13.3 at ${lab.issuer} (Keycloak-shaped admin API, tool APIs); OpenSSH sshd on 127.0.0.1:${peers.ssh.host.port}; express-session app on Redis 127.0.0.1:6379 at ${peers.app!.url}; PostgreSQL 15 on 127.0.0.1:${peers.pg!.port}`);
-    say(`  SaaS planes: the Okta simulator at ${peers.saas!.okta.baseUrl} and the GitHub simulator at ${peers.saas!.github.baseUrl} (each checks every request and response against the provider's own API description); moto_server (IAM, STS; credential checking on) at ${peers.saas!.aws.endpoint}`);
+    const sp = peers.saas!;
+    say(`  SaaS planes: the Okta simulator at ${sp.okta.baseUrl}, the GitHub simulator at ${sp.github.baseUrl} and the Google simulator at ${sp.google.baseUrl} (each checks every request and response against the provider's own API description); the Entra simulator at ${sp.entra.baseUrl} (HTTPS authority ${sp.entra.authorityUrl}) and the Slack simulator at ${sp.slack.apiUrl} (requests checked per route or method, answers typed with the SDKs' own types); moto_server (IAM, STS; credential checking on) at ${sp.aws.endpoint}`);
 
     mkdirSync(join(globals.dataDir, 'drill'), { recursive: true, mode: 0o700 });
     const configPath = join(globals.dataDir, 'sever.yaml');
@@ -239,7 +247,7 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
     // carol's compromise began five minutes ago; svc-deploy's key and deploy key leaked; bob is the control there too.
     const compromisedAt = Date.now() - 5 * 60_000;
     const saas: SaasCompromise = await seedSaas(peers.saas!, compromisedAt);
-    say(`  carol (${CAROL}): an Okta session with refresh tokens of two clients, her own push factor and a TOTP the attacker enrolled after the compromise, her SSWS token; IAM user ${CAROL_IAM}'s access key (secret leaked) and an STS session minted from it; GitHub ${CAROL_GITHUB}'s fine-grained PAT with org access and a leaked classic token. ${SVC_DEPLOY}: the deploy job's access key and a deploy key on ${peers.saas!.github.org}/infra`);
+    say(`  carol (${CAROL}): an Okta session with refresh tokens of two clients, her own push factor and a TOTP the attacker enrolled after the compromise, her SSWS token; IAM user ${CAROL_IAM}'s access key (secret leaked) and an STS session minted from it; GitHub ${CAROL_GITHUB}'s fine-grained PAT with org access and a leaked classic token; a Google sign-in, her OAuth token of the third-party client ${saas.google.token.displayText} and an app-specific password made after the compromise; Entra ${CAROL_ENTRA}'s stolen refresh token, a Microsoft Authenticator the attacker registered after the compromise beside her own FIDO2 key, a delegated grant to ${saas.entra.grant.app}; a Slack browser session (xoxc and its d cookie). ${SVC_DEPLOY}: the deploy job's access key and a deploy key on ${sp.github.org}/infra`);
     let minted: Minted | undefined;
 
     const result = await withEngine(opts, async (engine) => {
@@ -255,7 +263,7 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
         identifiers: { 'postgres-roles:lab': 'svc_billing' }, leaked: { kind: 'service-account-binding', value: 'billing-old-pw', where: 'the password found in the repository' },
       });
       const carol = await containIncident(engine, say, {
-        type: 'human', handle: CAROL, reason: 'drill: SaaS account takeover (Okta, AWS, GitHub): attacker enrolled a factor and holds tokens and keys', showRefusal: false,
+        type: 'human', handle: CAROL, reason: 'drill: SaaS account takeover (Okta, AWS, GitHub, Google Workspace, Entra ID, Slack): attacker enrolled factors and holds sessions, tokens and keys', showRefusal: false,
         compromisedAt: new Date(compromisedAt).toISOString(), showLinks: true,
         identifiers: { 'aws-iam:lab': CAROL_IAM },
         prepare: (id) => prepareCarol(engine, id, saas, say),
@@ -294,15 +302,15 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
     for (const c of checks) say(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
     // Live by design, shown as such and never counted as a passed check: the IR lead's exception covers it.
     const carolView = result.views[2]!;
-    const residual = (await residualFacts(peers.saas!, saas)).map((r) => {
-      const art = carolView.artifacts.find((a) => a.kind === 'access-token' && a.connector === 'aws-iam:lab');
+    const residual = (await residualFacts(peers.saas!, saas)).map(({ artifact, ...r }) => {
+      const art = carolView.artifacts.find((a) => a.kind === artifact.kind && a.connector === artifact.connector);
       return { ...r, artifactId: art?.id ?? null, status: art?.status ?? null, exception: (carolView.exceptions as Array<{ artifactId: string; reason: string; expiresAt: string }>).find((e) => e.artifactId === art?.id) ?? null };
     });
     say('\nresidual exposure, not provable here (not counted as checks):');
-    for (const r of residual) say(`  RESIDUAL ${r.name} (${r.artifactId}, ${r.status}): ${r.stillWorks ? 'still works' : 'refused'}; ${r.detail}; ${r.exception ? `accepted by irene until ${r.exception.expiresAt}` : 'NO EXCEPTION'}`);
+    for (const r of residual) say(`  RESIDUAL ${r.name} (${r.artifactId}, ${r.status}): ${r.stillWorks ? 'still works' : 'no longer works'}; ${r.detail}; ${r.exception ? `accepted by irene until ${r.exception.expiresAt}` : 'NO EXCEPTION'}`);
     const violations = simulatorViolations(peers.saas!);
-    say(violations.length ? `the simulators saw ${violations.length} request(s)/response(s) outside the providers' descriptions:\n  ${violations.join('\n  ')}` : 'the Okta and GitHub simulators saw no request or response outside the providers\' own descriptions');
-    const factorOf = (fid: string) => carolView.artifacts.find((a) => a.externalId === `factor:${fid}`);
+    say(violations.length ? `the simulators saw ${violations.length} request(s)/response(s) outside the providers' descriptions:\n  ${violations.join('\n  ')}` : 'the Okta, GitHub, Google, Entra and Slack simulators saw no request or response outside the providers\' own descriptions (Entra and Slack: the lab\'s per-route and per-method checks)');
+    const artifactOf = (externalId: string, connector = 'okta:lab') => carolView.artifacts.find((a) => a.connector === connector && a.externalId === externalId);
     const plannedOf = (a: (typeof carolView.artifacts)[number] | undefined) => (a ? { id: a.id, tier: a.tier, action: a.action, status: a.status } : null);
     const failed = checks.filter((c) => !c.ok);
     out.result({
@@ -311,7 +319,9 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
       saas: {
         carol: {
           incidentId: result.ids[2], counts: carolView.counts, exceptions: carolView.exceptions,
-          attackerFactor: plannedOf(factorOf(saas.okta.attackerFactor.id)), ownFactor: plannedOf(factorOf(saas.okta.ownFactor.id)),
+          attackerFactor: plannedOf(artifactOf(`factor:${saas.okta.attackerFactor.id}`)), ownFactor: plannedOf(artifactOf(`factor:${saas.okta.ownFactor.id}`)),
+          entraAttackerMethod: plannedOf(artifactOf(`method:${saas.entra.attackerMethod.id}`, 'entra:lab')), entraOwnMethod: plannedOf(artifactOf(`method:${saas.entra.ownMethod.id}`, 'entra:lab')),
+          googleSessions: plannedOf(carolView.artifacts.find((a) => a.connector === 'google-workspace:lab' && a.kind === 'idp-session')),
           stsSession: plannedOf(carolView.artifacts.find((a) => a.kind === 'access-token' && a.connector === 'aws-iam:lab')),
           proofs: carolView.artifacts.map((a) => ({ id: a.id, connector: a.connector, kind: a.kind, status: a.status, strength: a.proof?.strength ?? null, required: a.proof?.required ?? null })),
         },
@@ -321,6 +331,8 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
       servers: {
         idp: 'oidc-provider 9.13.3', ssh: sshdVersion, sessions: 'express-session + connect-redis on Redis 127.0.0.1:6379', database: 'PostgreSQL 15 (private, scram)',
         okta: 'lab Okta simulator (Okta Management API description)', github: 'lab GitHub simulator (@octokit/openapi GHEC description)', aws: 'moto_server (IAM, STS; credential checking on)',
+        google: 'lab Google simulator (Directory API discovery document)', entra: 'lab Entra simulator (Graph v1.0 routes checked by hand, answers typed with @microsoft/microsoft-graph-types)',
+        slack: 'lab Slack simulator (arguments checked per method, answers typed with @slack/web-api)',
       },
     }, () =>
       `\n${result.views.map(renderIncident).join('\n\n')}\n\ndrill ${failed.length ? 'FAILED' : 'passed'}: ${checks.length - failed.length}/${checks.length} outside checks; incidents ${result.ids.join(', ')} are in ${globals.dataDir}\n` +

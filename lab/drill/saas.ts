@@ -1,12 +1,16 @@
 /**
  * The drill's SaaS planes: the Okta simulator, the GitHub simulator (each validating every request
- * and response against the provider's own description) and a private moto_server (IAM and STS,
- * credential checking on). Seeds two compromises there and proves from outside, with the
- * attacker's copies through the providers' own SDKs, that they no longer work:
+ * and response against the provider's own description), a private moto_server (IAM and STS,
+ * credential checking on), and the Google Workspace, Entra and Slack simulators (one file each:
+ * google-plane.ts, entra-plane.ts, slack-plane.ts). Seeds two compromises there and proves from
+ * outside, with the attacker's copies through the providers' own SDKs, that they no longer work:
  *   carol (a person, handle carol@lab.test): an Okta session with refresh tokens of two clients,
  *     an MFA factor the attacker enrolled after the compromise beside her own older one, her SSWS
  *     API token; an AWS access key (its secret leaked) and an STS session minted from it; a GitHub
- *     fine-grained PAT with org access and a leaked classic token;
+ *     fine-grained PAT with org access and a leaked classic token; a Google sign-in, her OAuth
+ *     token of a third-party client and an app-specific password; an Entra refresh token, an
+ *     attacker-registered authentication method and a delegated permission grant; a Slack browser
+ *     session (xoxc with its d cookie);
  *   svc-deploy (a service account): the AWS access key of a deploy job and a GitHub deploy key.
  * bob is the control in each plane.
  */
@@ -17,7 +21,15 @@ import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, PutUserPo
 import { startLabOkta, type LabOkta } from '../okta/start.ts';
 import { startGithubLab, type GithubLab } from '../github/start.ts';
 import { startLabAws, type LabAws, type LabCredentials } from '../aws/start.ts';
+import type { LabGoogle } from '../google/start.ts';
+import type { LabEntra } from '../entra/start.ts';
+import type { LabSlack } from '../slack/start.ts';
 import type { Check } from './outside-checks.ts';
+import { googleChecks, googleConnector, googleSessionFact, googleViolations, seedGoogle, startGoogle, type GoogleCompromise } from './google-plane.ts';
+import { CAROL_ENTRA, entraChecks, entraConnector, entraViolations, seedEntra, startEntra, type EntraCompromise } from './entra-plane.ts';
+import { seedSlack, slackChecks, slackConnector, slackViolations, startSlack, type SlackCompromise } from './slack-plane.ts';
+
+export { CAROL_ENTRA };
 
 export const CAROL = 'carol@lab.test';
 export const CAROL_GITHUB = 'carol-gh';
@@ -31,21 +43,24 @@ export interface SaasPeers {
   okta: LabOkta;
   github: GithubLab;
   aws: LabAws;
+  google: LabGoogle;
+  entra: LabEntra;
+  slack: LabSlack;
 }
 
 export async function startSaasPeers(): Promise<SaasPeers> {
-  const [o, g, a] = await Promise.allSettled([startLabOkta(), startGithubLab({ revokeDelayMs: 300 }), startLabAws()]);
-  if (o.status === 'rejected' || g.status === 'rejected' || a.status === 'rejected') {
-    for (const r of [o, g, a]) if (r.status === 'fulfilled') await r.value.close().catch(() => undefined);
-    const why = [o, g, a].filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as Error).message).join('; ');
-    throw new Error(why);
+  const all = await Promise.allSettled([startLabOkta(), startGithubLab({ revokeDelayMs: 300 }), startLabAws(), startGoogle(), startEntra(), startSlack()] as const);
+  const [o, g, a, go, e, s] = all;
+  if (o.status === 'fulfilled' && g.status === 'fulfilled' && a.status === 'fulfilled' && go.status === 'fulfilled' && e.status === 'fulfilled' && s.status === 'fulfilled') {
+    return { okta: o.value, github: g.value, aws: a.value, google: go.value, entra: e.value, slack: s.value };
   }
-  return { okta: o.value, github: g.value, aws: a.value };
+  for (const r of all) if (r.status === 'fulfilled') await r.value.close().catch(() => undefined);
+  throw new Error(all.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as Error).message).join('; '));
 }
 
 export async function closeSaasPeers(p: SaasPeers | undefined): Promise<void> {
   if (!p) return;
-  await Promise.all([p.okta.close(), p.github.close(), p.aws.close()].map((x) => x.catch(() => undefined)));
+  await Promise.all([p.okta, p.github, p.aws, p.google, p.entra, p.slack].map((x) => x.close().catch(() => undefined)));
 }
 
 /** sever.yaml connector instances for the SaaS planes; `secret` writes a credential file and answers its reference. */
@@ -71,6 +86,9 @@ export function saasConnectors(p: SaasPeers, secret: (name: string, value: strin
       // An STS session awaits expiry; without a provable expiry its replay is watched this long, then it stays residual.
       verify: { pollIntervalMs: 500, deadlineMs: 3_000 },
     },
+    ...googleConnector(p.google, secret),
+    ...entraConnector(p.entra, secret),
+    ...slackConnector(p.slack, secret),
   };
 }
 
@@ -96,6 +114,9 @@ export interface SaasCompromise {
     deployKey: { repo: string; id: number };
     bobToken: string;
   };
+  google: GoogleCompromise;
+  entra: EntraCompromise;
+  slack: SlackCompromise;
 }
 
 async function iamUserWithKey(aws: LabAws, user: string): Promise<LabCredentials> {
@@ -158,6 +179,9 @@ export async function seedSaas(p: SaasPeers, compromisedAt: number): Promise<Saa
     },
     aws: { carolKey, session: awsSession, deployKey, bobKey },
     github: { pat: { id: pat.grant.id, value: pat.token.value }, classic: classic.value, deployKey: { repo: DEPLOY_REPO, id: dk.id }, bobToken: bobPat.token.value },
+    google: seedGoogle(p.google, CAROL),
+    entra: seedEntra(p.entra, compromisedAt),
+    slack: seedSlack(p.slack, CAROL),
   };
 }
 
@@ -249,22 +273,27 @@ export async function saasChecks(p: SaasPeers, x: SaasCompromise): Promise<Check
   add("control: bob's AWS access key still works", bobKey.startsWith('accepted'), `STS GetCallerIdentity ${bobKey}`);
   const bobGh = await githubUser(p, x.github.bobToken);
   add("control: bob's GitHub token still works", bobGh === 200, `GET /user HTTP ${bobGh}`);
+  checks.push(...(await googleChecks(p.google, x.google)), ...(await entraChecks(p.entra, x.entra)), ...(await slackChecks(p.slack, x.slack)));
   return checks;
 }
 
-/** What stays live by design and is shown as such, never counted as a passed check. */
-export async function residualFacts(p: SaasPeers, x: SaasCompromise): Promise<Array<{ name: string; stillWorks: boolean; detail: string }>> {
+/** What stays live by design, or cannot be proved here, shown as such and never counted as a passed check; `artifact` names carol's artifact it is about. */
+export async function residualFacts(p: SaasPeers, x: SaasCompromise): Promise<Array<{ name: string; stillWorks: boolean; detail: string; artifact: { connector: string; kind: string } }>> {
   const session = await stsAnswer(p, x.aws.session);
   return [{
     name: "carol's STS session (AssumeRole from the leaked key)",
     stillWorks: session.startsWith('accepted'),
     detail: `STS GetCallerIdentity ${session}; its Expiration is ${x.aws.session.expiration}. AWS cannot revoke one session, and moto enforces neither expiry nor the AWSRevokeOlderSessions deny overlay, so nothing here can prove it dead or expired`,
-  }];
+    artifact: { connector: 'aws-iam:lab', kind: 'access-token' },
+  }, { ...googleSessionFact(p.google, x.google), artifact: { connector: 'google-workspace:lab', kind: 'idp-session' } }];
 }
 
-/** Contract violations the simulators recorded (requests or responses outside Okta's and GitHub's descriptions). */
+/** Contract violations the simulators recorded (requests or responses outside each provider's description or the lab's per-route or per-method checks). */
 export function simulatorViolations(p: SaasPeers): string[] {
-  return [...p.okta.violations().map((v) => `okta: ${v.side} ${v.at}: ${v.errors.join('; ')}`), ...p.github.violations().map((v) => `github: ${v}`)];
+  return [
+    ...p.okta.violations().map((v) => `okta: ${v.side} ${v.at}: ${v.errors.join('; ')}`), ...p.github.violations().map((v) => `github: ${v}`),
+    ...googleViolations(p.google), ...entraViolations(p.entra), ...slackViolations(p.slack),
+  ];
 }
 
 type DrillEngine = import('../../src/engine/create-engine.ts').Engine;
@@ -272,20 +301,25 @@ type DrillEngine = import('../../src/engine/create-engine.ts').Engine;
 /**
  * What the responder has found and gives to carol's incident before planning: the attacker's
  * copies of her Okta refresh tokens and SSWS token (from the attacker's host), her AWS secret (in a
- * paste), her PAT; the leaked classic token and the STS session are added by value.
+ * paste), her PAT, her stolen Entra refresh token (with the client it belongs to) and Slack browser
+ * session (the xoxc token with its d cookie); the leaked classic token and the STS session are
+ * added by value. Google holds nothing to give: no Google API replays a value.
  */
 export async function prepareCarol(engine: DrillEngine, id: string, x: SaasCompromise, say: (s: string) => void): Promise<void> {
   const view = await engine.show(id);
-  const given: Array<{ externalId: string; value: string; what: string }> = [
-    ...x.okta.refreshTokens.map((t) => ({ externalId: `token:${t.id}`, value: t.value, what: `Okta refresh token (${t.clientId})` })),
-    { externalId: `api-token:${x.okta.apiToken.id}`, value: x.okta.apiToken.value, what: 'Okta SSWS API token' },
-    { externalId: `access-key:${x.aws.carolKey.accessKeyId}`, value: `${x.aws.carolKey.accessKeyId}:${x.aws.carolKey.secretAccessKey}`, what: 'AWS secret access key (found in a paste)' },
-    { externalId: `fg-pat:${x.github.pat.id}`, value: x.github.pat.value, what: 'GitHub fine-grained PAT' },
+  const given: Array<{ connector: string; externalId: string; value: string; attributes?: Record<string, string>; what: string }> = [
+    ...x.okta.refreshTokens.map((t) => ({ connector: 'okta:lab', externalId: `token:${t.id}`, value: t.value, what: `Okta refresh token (${t.clientId})` })),
+    { connector: 'okta:lab', externalId: `api-token:${x.okta.apiToken.id}`, value: x.okta.apiToken.value, what: 'Okta SSWS API token' },
+    { connector: 'aws-iam:lab', externalId: `access-key:${x.aws.carolKey.accessKeyId}`, value: `${x.aws.carolKey.accessKeyId}:${x.aws.carolKey.secretAccessKey}`, what: 'AWS secret access key (found in a paste)' },
+    { connector: 'github:lab', externalId: `fg-pat:${x.github.pat.id}`, value: x.github.pat.value, what: 'GitHub fine-grained PAT' },
+    // Graph lists no refresh tokens: the stolen one goes to her sign-in sessions, with the client it was issued to, for the refresh replay.
+    { connector: 'entra:lab', externalId: `sessions:${x.entra.userId}`, value: x.entra.refresh.value, attributes: { clientId: x.entra.refresh.clientId }, what: 'Entra refresh token (Microsoft Office, from an AiTM phishing proxy)' },
+    { connector: 'slack:lab', externalId: `session:${x.slack.session.teamId}:${x.slack.session.id}`, value: `${x.slack.session.token} d=${x.slack.session.cookie}`, what: 'Slack browser session (xoxc token with its d cookie, copied from her laptop)' },
   ];
   for (const g of given) {
-    const a = view.artifacts.find((v) => v.externalId === g.externalId);
+    const a = view.artifacts.find((v) => v.connector === g.connector && v.externalId === g.externalId);
     if (!a) throw new Error(`discovery found no artifact ${g.externalId} (${g.what}) for carol`);
-    await engine.amendArtifact(id, { artifactId: a.id, value: g.value, actor: 'ida' });
+    await engine.amendArtifact(id, { artifactId: a.id, value: g.value, ...(g.attributes ? { attributes: g.attributes } : {}), actor: 'ida' });
     say(`  the attacker's copy of the ${g.what} given to ${a.id} (${a.connector}), so its death is proved by replaying it`);
   }
   const classic = await engine.addArtifact(id, {
@@ -307,8 +341,10 @@ export async function prepareCarol(engine: DrillEngine, id: string, x: SaasCompr
 /** After containment: the IR lead's exceptions for what is live by design, each with its reason. */
 export async function exceptCarol(engine: DrillEngine, id: string, x: SaasCompromise, say: (s: string) => void): Promise<void> {
   const view = await engine.show(id);
-  const own = view.artifacts.find((a) => a.externalId === `factor:${x.okta.ownFactor.id}`)!;
+  const own = view.artifacts.find((a) => a.connector === 'okta:lab' && a.externalId === `factor:${x.okta.ownFactor.id}`)!;
   const session = view.artifacts.find((a) => a.kind === 'access-token' && a.connector === 'aws-iam:lab')!;
+  const ownEntra = view.artifacts.find((a) => a.connector === 'entra:lab' && a.externalId === `method:${x.entra.ownMethod.id}`)!;
+  const google = view.artifacts.find((a) => a.connector === 'google-workspace:lab' && a.kind === 'idp-session')!;
   const exceptions = [
     {
       a: own, until: new Date(Date.now() + 7 * 86_400_000).toISOString(),
@@ -317,6 +353,14 @@ export async function exceptCarol(engine: DrillEngine, id: string, x: SaasCompro
     {
       a: session, until: x.aws.session.expiration,
       reason: `AWS cannot revoke one STS session and the lab's STS (moto) enforces neither expiry nor the AWSRevokeOlderSessions deny overlay, so it is not proved dead or expired: accepted as residual exposure until its Expiration ${x.aws.session.expiration}; compensating action: the deny overlay on role ${x.aws.session.roleArn.split('/').pop()} (aws:TokenIssueTime), applied by a person`,
+    },
+    {
+      a: ownEntra, until: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+      reason: `validated with carol by phone: her own FIDO2 security key, registered in Entra ${x.entra.ownMethod.created}, before the compromise began; kept (the plan said validate, not revoke)`,
+    },
+    {
+      a: google, until: new Date(Date.now() + 3_600_000).toISOString(),
+      reason: "users.signOut was acknowledged, but no Google API lists a user's sessions or accepts a held cookie, so their end cannot be proved (Google documents up to an hour for Gmail web sessions): accepted as residual exposure for that hour; her OAuth token and app-specific password are proved gone by re-list; compensating action if it must end at once: suspend the user (it resets the sign-in cookies)",
     },
   ];
   for (const e of exceptions) {
