@@ -101,6 +101,14 @@ export const DEFAULT_POLICY: Policy = {
       reason: "A factor enrolled before the compromise began is most likely the user's own; removing it locks them out. Confirm with them.",
     },
     {
+      id: 'workload-keys-with-rotation',
+      // Marked rotatable only where the connector has a rotation configured (a delivery for the new key).
+      match: { kind: ['api-key', 'ssh-public-key'], subjectType: ['workload', 'service-account'], attributes: { rotatable: true } },
+      tier: 'scheduled-rotation',
+      action: 'rotate-then-revoke',
+      reason: 'A workload runs on this key: a new key goes to it first, and the old one dies once the provider shows the workload using the new one. Until then the old key works for whoever holds it: contain --tier immediate leaves it for its owners to schedule.',
+    },
+    {
       id: 'standing-credentials',
       match: { kind: ['api-key', 'ssh-certificate', 'directory-account', 'ssh-public-key', 'app-password'] },
       tier: 'immediate',

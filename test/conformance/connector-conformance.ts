@@ -13,6 +13,7 @@
  * `retryable`.
  */
 import assert from 'node:assert/strict';
+import { secretProblem } from '../../src/ledger/secret-guard.ts';
 import { describe, it, type TestContext } from 'node:test';
 import type { Connector, RevokeOutcome, SubjectRef, VerifyObservation } from '../../src/connectors/contract.ts';
 import { ERROR_CATALOGUE, isSeverError, type ErrorCode } from '../../src/core/errors.ts';
@@ -238,6 +239,8 @@ export function runConnectorConformance(o: ConformanceOptions): void {
         const cap = f.connector.manifest.artifacts.find((x) => x.kind === a.kind)!;
         assert.equal(out.method, cap.revoke.method, `${a.kind}: outcome method is the manifest's revoke method`);
         if (a.secret) assert.ok(!JSON.stringify(out).includes(a.secret), `${a.kind}: revoke outcome is secret-free`);
+        // The ledger refuses secret-shaped fields (a `token` key, a bearer value) in what it records.
+        assert.equal(secretProblem({ request: out.request ?? null, response: out.response }), undefined, `${a.kind}: the ledger would refuse this revoke outcome`);
         const after = await verifyUntil(f.connector, a, 'dead', within);
         assert.equal(after.verdict, 'dead', `${a.kind} is dead after revoke: ${JSON.stringify(after.checks)}`);
         assertIndependent(f.connector, a, out, after);
@@ -253,6 +256,7 @@ export function runConnectorConformance(o: ConformanceOptions): void {
         await verifyUntil(f.connector, a, 'dead', within);
         const second = await f.connector.revoke(a);
         assert.equal(second.status, 'already_revoked', `${a.kind}: the second revoke answers already_revoked`);
+        assert.equal(secretProblem({ request: second.request ?? null, response: second.response }), undefined, `${a.kind}: the ledger would refuse this revoke outcome`);
         assert.equal(second.method, first.method);
       }),
     );

@@ -24,17 +24,8 @@ import { startHarness, type Harness } from '../support/engine-harness.ts';
 
 const NAME = 'aws-iam:lab';
 
-/** The rule a deployment adds for workload keys: rotate them first (the default policy revokes api-keys at once). */
-const POLICY: Policy = {
-  ...DEFAULT_POLICY,
-  rules: [
-    {
-      id: 'workload-access-keys', match: { kind: 'api-key', connector: 'aws-iam:*', subjectType: 'workload', attributes: { rotatable: true } }, tier: 'scheduled-rotation', action: 'rotate-then-revoke',
-      reason: 'A workload signs with this key: a new key goes to it first, and the old one dies once IAM has seen the new one used.',
-    },
-    ...DEFAULT_POLICY.rules,
-  ],
-};
+/** The default policy rotates a workload's rotatable keys first (rule workload-keys-with-rotation). */
+const POLICY: Policy = DEFAULT_POLICY;
 
 describe('rotate-then-revoke of an AWS access key through the engine (PGlite store, moto_server)', { timeout: 120_000 }, () => {
   let l: LabAws;

@@ -16,21 +16,12 @@ import type { Connector } from '../../src/connectors/contract.ts';
 import { githubModule, githubSettings } from '../../src/connectors/github/index.ts';
 import { generateEd25519 } from '../../src/connectors/github/ssh-key.ts';
 import { systemClock } from '../../src/core/clock.ts';
-import { DEFAULT_POLICY, parsePolicy } from '../../src/core/policy.ts';
+import { DEFAULT_POLICY } from '../../src/core/policy.ts';
 import { listLedger } from '../../src/store/repo.ts';
 import { startHarness, type Harness } from '../support/engine-harness.ts';
 
-// The default policy revokes keys at once; an organization that rotates deploy keys says so.
-const POLICY = parsePolicy({
-  ...DEFAULT_POLICY,
-  rules: [
-    {
-      id: 'rotatable-deploy-keys', match: { connector: 'github:*', kind: 'ssh-public-key', attributes: { source: 'deploy-key', rotatable: true } },
-      tier: 'scheduled-rotation', action: 'rotate-then-revoke', reason: 'A deploy key a workload fetches with is rotated first, so the deploys keep running.',
-    },
-    ...DEFAULT_POLICY.rules,
-  ],
-});
+// The default policy rotates a workload's rotatable deploy key first (rule workload-keys-with-rotation).
+const POLICY = DEFAULT_POLICY;
 
 /**
  * One simulator and one engine for both cases (a store takes long to start): each case has its own

@@ -107,7 +107,7 @@ export async function revokeSlack(d: SlackDeps, a: ArtifactHandle): Promise<Revo
     case 'api-key': {
       const token = heldValue(d.name, a, 'revokes');
       const r = await d.slack.revokeToken(token);
-      return { status: r.status === 'revoked' ? 'revoked' : 'already_revoked', method: AUTH_REVOKE, request: { method: 'auth.revoke', token: 'the held value (not recorded)' }, response: { body: r.status === 'revoked' ? { ok: true, revoked: true } : { ok: false, ...(r.error ? { error: r.error } : {}) } } };
+      return { status: r.status === 'revoked' ? 'revoked' : 'already_revoked', method: AUTH_REVOKE, request: { method: 'auth.revoke', credential: 'the held value (not recorded)' }, response: { body: r.status === 'revoked' ? { ok: true, revoked: true } : { ok: false, ...(r.error ? { error: r.error } : {}) } } };
     }
     default:
       throw new SeverError('ERR_INPUT_INVALID', `${d.name}: the slack connector does not handle ${a.kind}`, { details: { connector: d.name, kind: a.kind } });
