@@ -24,7 +24,7 @@ function connectorFor(lab: LabOkta, o: { orgUrl?: string; apiToken?: string; own
   for (const c of CLIENTS) env[`${c.toUpperCase()}_SECRET`] = lab.state.client(c).clientSecret;
   const deps: ConnectorDeps = { clock: systemClock, fetch: globalThis.fetch, resolveSecret: (ref) => resolveSecretRef(ref, env) };
   const settings = oktaSettings.parse({
-    orgUrl: o.orgUrl ?? lab.baseUrl, apiTokenRef: 'env:OKTA_TOKEN', timeoutMs: 3_000,
+    orgUrl: o.orgUrl ?? lab.baseUrl, apiTokenRef: 'env:OKTA_TOKEN', timeoutMs: 10_000, // the lab validates every exchange against Okta's whole description: slow on a loaded machine
     clientSecrets: o.ownerSecrets === false ? {} : Object.fromEntries(CLIENTS.map((c) => [c, `env:${c.toUpperCase()}_SECRET`])),
   });
   return oktaConnector.create(NAME, settings, deps);
