@@ -13,7 +13,8 @@
  *     token, an attacker-registered authentication method, a delegated permission grant) and Slack
  *     (a browser session with its d cookie), on the Okta, GitHub, Google, Entra and Slack
  *     simulators and a private moto_server (see saas.ts and its *-plane.ts files);
- *   service account (svc-deploy): a deploy job's AWS access key and a GitHub deploy key.
+ *   service account (svc-deploy): a deploy job's AWS access key and a GitHub deploy key, each used
+ *     by a running workload: rotated first, the old ones revoked once each workload used its new one.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,8 +36,8 @@ import { startLabSessionApp, type LabSessionApp } from '../session-app/start.ts'
 import { startLabSsh, type LabHost, type LabSsh } from '../ssh/start.ts';
 import { outsideChecks, peerChecks, type Check } from './outside-checks.ts';
 import {
-  CAROL, CAROL_ENTRA, CAROL_GITHUB, CAROL_IAM, SVC_DEPLOY, closeSaasPeers, exceptCarol, prepareCarol, prepareSvcDeploy, residualFacts, saasChecks, saasConnectors, seedSaas, simulatorViolations,
-  startSaasPeers, type SaasCompromise, type SaasPeers,
+  CAROL, CAROL_ENTRA, CAROL_GITHUB, CAROL_IAM, SVC_DEPLOY, closeSaasPeers, exceptCarol, prepareCarol, prepareSvcDeploy, residualFacts, rotationOrder, saasChecks, saasConnectors, seedSaas, simulatorViolations,
+  startSaasPeers, startSvcDeployWorkloads, stopSvcDeployWorkloads, svcDeployFiles, type SaasCompromise, type SaasPeers, type SvcDeployWorkloads,
 } from './saas.ts';
 
 export const DRILL_RUNBOOK = {
@@ -103,7 +104,7 @@ export function drillConfig(lab: LabIdp, secretsDir: string, peers: DrillPeers =
       adoption: { pollIntervalMs: 200, deadlineMs: 30_000 },
     };
   }
-  if (peers.saas) Object.assign(connectors, saasConnectors(peers.saas, secret));
+  if (peers.saas) Object.assign(connectors, saasConnectors(peers.saas, secret, secretsDir));
   // carol's identifiers: Okta, Google and Slack by her handle (her login there is her email), AWS by
   // the incident's --id, GitHub and Entra through these explicit links (her GitHub login and her
   // Entra UPN are not her email).
@@ -197,6 +198,7 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
   const peers: DrillPeers = {};
   const workload: pg.Client[] = [];
   let billing: Workload | undefined;
+  let deployJobs: SvcDeployWorkloads | undefined;
   // The SaaS planes start first and in parallel with the rest (moto_server and the two descriptions take a few seconds).
   const saasStarting = startSaasPeers();
   saasStarting.catch(() => undefined);
@@ -248,6 +250,10 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
     const compromisedAt = Date.now() - 5 * 60_000;
     const saas: SaasCompromise = await seedSaas(peers.saas!, compromisedAt);
     say(`  carol (${CAROL}): an Okta session with refresh tokens of two clients, her own push factor and a TOTP the attacker enrolled after the compromise, her SSWS token; IAM user ${CAROL_IAM}'s access key (secret leaked) and an STS session minted from it; GitHub ${CAROL_GITHUB}'s fine-grained PAT with org access and a leaked classic token; a Google sign-in, her OAuth token of the third-party client ${saas.google.token.displayText} and an app-specific password made after the compromise; Entra ${CAROL_ENTRA}'s stolen refresh token, a Microsoft Authenticator the attacker registered after the compromise beside her own FIDO2 key, a delegated grant to ${saas.entra.grant.app}; a Slack browser session (xoxc and its d cookie). ${SVC_DEPLOY}: the deploy job's access key and a deploy key on ${sp.github.org}/infra`);
+    // svc-deploy's deploy job and deployer, running on the leaked credentials until containment moves them.
+    deployJobs = await startSvcDeployWorkloads(peers.saas!, saas, join(globals.dataDir, 'drill'));
+    const df = svcDeployFiles(join(globals.dataDir, 'drill'));
+    say(`  ${SVC_DEPLOY}'s workloads: the deploy job calls STS every 100 ms with the key in ${df.awsCredentials} (re-read each call); the deployer fetches ${sp.github.org}/infra every 100 ms with the private key in ${df.deployKey}`);
     let minted: Minted | undefined;
 
     const result = await withEngine(opts, async (engine) => {
@@ -284,7 +290,10 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
       }
       const views = [];
       for (const id of ids) views.push(await engine.show(id));
-      return { ids, paths, views };
+      // svc-deploy's evidence: each credential rotated, the new one seen used, and only then revoked.
+      const order = rotationOrder((await engine.exportEvidence(deploy)).entries as never, views[3]!.artifacts.map((a) => a.id));
+      for (const o of order) say(`  ${o.artifactId}: rotated at entry ${o.rotated}, the new credential seen used at ${o.adopted}, the old one revoked at ${o.revoked}${o.rotated >= 0 && o.rotated < o.adopted && o.adopted < o.revoked ? '' : ' (OUT OF ORDER)'}`);
+      return { ids, paths, views, order };
     });
 
     for (const path of result.paths) {
@@ -297,7 +306,7 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
     const checks: Check[] = [
       ...(await outsideChecks(lab, logins, minted!, control)),
       ...(await peerChecks({ lab, agentTokens: agent.grants.flatMap((x) => x.accessTokens), ssh: peers.ssh.host, cert, bobCert, shell, app: peers.app!, web, bobWeb, pg: peers.pg!, conn, billing: billing! })),
-      ...(await saasChecks(peers.saas!, saas)),
+      ...(await saasChecks(peers.saas!, saas, deployJobs)),
     ];
     for (const c of checks) say(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
     // Live by design, shown as such and never counted as a passed check: the IR lead's exception covers it.
@@ -325,7 +334,11 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
           stsSession: plannedOf(carolView.artifacts.find((a) => a.kind === 'access-token' && a.connector === 'aws-iam:lab')),
           proofs: carolView.artifacts.map((a) => ({ id: a.id, connector: a.connector, kind: a.kind, status: a.status, strength: a.proof?.strength ?? null, required: a.proof?.required ?? null })),
         },
-        svcDeploy: { incidentId: result.ids[3], counts: result.views[3]!.counts, actions: result.views[3]!.artifacts.map((a) => ({ connector: a.connector, kind: a.kind, action: a.action, status: a.status })) },
+        svcDeploy: {
+          incidentId: result.ids[3], counts: result.views[3]!.counts,
+          actions: result.views[3]!.artifacts.map((a) => ({ connector: a.connector, kind: a.kind, tier: a.tier, action: a.action, status: a.status })),
+          order: result.order, workloads: { aws: deployJobs.aws.stats(), deployer: deployJobs.deployer.stats() },
+        },
         residual, simulatorViolations: violations,
       },
       servers: {
@@ -341,6 +354,7 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
   } finally {
     for (const c of workload) await c.end().catch(() => undefined);
     await billing?.stop().catch(() => undefined);
+    await stopSvcDeployWorkloads(deployJobs);
     await peers.pg?.close().catch(() => undefined);
     await peers.app?.close().catch(() => undefined);
     await peers.ssh?.lab.close().catch(() => undefined);

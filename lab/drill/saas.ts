@@ -11,9 +11,17 @@
  *     token of a third-party client and an app-specific password; an Entra refresh token, an
  *     attacker-registered authentication method and a delegated permission grant; a Slack browser
  *     session (xoxc with its d cookie);
- *   svc-deploy (a service account): the AWS access key of a deploy job and a GitHub deploy key.
+ *   svc-deploy (a service account): the AWS access key of a deploy job and a GitHub deploy key,
+ *     each used by a running workload (a deploy job calling STS with the key in its shared-credentials
+ *     file, a deployer fetching infra with the private key in its key file): both are rotated first
+ *     (the new credentials delivered to those files) and the old ones revoked once each provider has
+ *     seen the workload use its new one.
  * bob is the control in each plane.
  */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromIni } from '@aws-sdk/credential-provider-ini';
 import okta from '@okta/okta-sdk-nodejs';
 import { Octokit } from '@octokit/rest';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -21,6 +29,9 @@ import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, PutUserPo
 import { startLabOkta, type LabOkta } from '../okta/start.ts';
 import { startGithubLab, type GithubLab } from '../github/start.ts';
 import { startLabAws, type LabAws, type LabCredentials } from '../aws/start.ts';
+import { startAwsWorkload, type AwsWorkload } from '../aws/workload.ts';
+import { startDeployKeyWorkload, type DeployKeyWorkload } from '../github/workload.ts';
+import { generateEd25519 } from '../../src/connectors/github/ssh-key.ts';
 import type { LabGoogle } from '../google/start.ts';
 import type { LabEntra } from '../entra/start.ts';
 import type { LabSlack } from '../slack/start.ts';
@@ -38,6 +49,10 @@ export const SVC_DEPLOY = 'svc-deploy';
 /** Okta OAuth clients carol holds refresh tokens of. */
 export const OKTA_CLIENTS = ['crm', 'mail'] as const;
 const DEPLOY_REPO = 'infra';
+const DEPLOY_KEY_TITLE = 'deploy job';
+
+/** Where svc-deploy's workloads read their credentials, and where the rotations deliver the new ones. */
+export const svcDeployFiles = (dir: string) => ({ awsCredentials: join(dir, 'svc-deploy-aws-credentials'), deployKey: join(dir, 'svc-deploy-deploy-key') });
 
 export interface SaasPeers {
   okta: LabOkta;
@@ -63,8 +78,12 @@ export async function closeSaasPeers(p: SaasPeers | undefined): Promise<void> {
   await Promise.all([p.okta, p.github, p.aws, p.google, p.entra, p.slack].map((x) => x.close().catch(() => undefined)));
 }
 
-/** sever.yaml connector instances for the SaaS planes; `secret` writes a credential file and answers its reference. */
-export function saasConnectors(p: SaasPeers, secret: (name: string, value: string) => string): Record<string, unknown> {
+/**
+ * sever.yaml connector instances for the SaaS planes; `secret` writes a credential file and answers
+ * its reference; `dir` holds svc-deploy's workload files (the rotations' deliveries).
+ */
+export function saasConnectors(p: SaasPeers, secret: (name: string, value: string) => string, dir: string): Record<string, unknown> {
+  const files = svcDeployFiles(dir);
   return {
     'okta:lab': {
       settings: {
@@ -75,16 +94,25 @@ export function saasConnectors(p: SaasPeers, secret: (name: string, value: strin
       verify: { pollIntervalMs: 250, deadlineMs: 3_000 },
     },
     'github:lab': {
-      settings: { baseUrl: p.github.baseUrl, org: p.github.org, tokenRef: secret('github-owner-token', p.github.adminToken), timeoutMs: 5_000 },
+      settings: {
+        baseUrl: p.github.baseUrl, org: p.github.org, tokenRef: secret('github-owner-token', p.github.adminToken), timeoutMs: 5_000,
+        // svc-deploy's deploy key: rotated first, its new private key written where the deployer reads it.
+        rotation: { deployKeys: [{ repo: DEPLOY_REPO, title: DEPLOY_KEY_TITLE, deliverTo: `file:${files.deployKey}` }] },
+      },
       verify: { pollIntervalMs: 250, deadlineMs: 15_000 },
+      adoption: { pollIntervalMs: 500, deadlineMs: 60_000 },
     },
     'aws-iam:lab': {
       settings: {
         endpoint: p.aws.endpoint, region: 'us-east-1', timeoutMs: 5_000,
         accessKeyIdRef: secret('aws-admin-key-id', p.aws.admin.accessKeyId), secretAccessKeyRef: secret('aws-admin-secret', p.aws.admin.secretAccessKey),
+        // Access keys are rotatable: the default policy rotates a service account's key first (carol's, a person's, is revoked),
+        // delivering the new key to the deploy job's shared-credentials file.
+        rotation: { deliverTo: `file:${files.awsCredentials}` },
       },
       // An STS session awaits expiry; without a provable expiry its replay is watched this long, then it stays residual.
       verify: { pollIntervalMs: 500, deadlineMs: 3_000 },
+      adoption: { pollIntervalMs: 500, deadlineMs: 60_000 },
     },
     ...googleConnector(p.google, secret),
     ...entraConnector(p.entra, secret),
@@ -111,7 +139,8 @@ export interface SaasCompromise {
   github: {
     pat: { id: number; value: string };
     classic: string;
-    deployKey: { repo: string; id: number };
+    /** svc-deploy's deploy key and the private half its deployer fetches with (the attacker's copy too). */
+    deployKey: { repo: string; id: number; publicKey: string; privateKey: string };
     bobToken: string;
   };
   google: GoogleCompromise;
@@ -168,7 +197,8 @@ export async function seedSaas(p: SaasPeers, compromisedAt: number): Promise<Saa
   const g = p.github.state;
   const pat = g.fineGrainedPat(CAROL_GITHUB, 'laptop');
   const classic = g.token(CAROL_GITHUB, 'classic', { name: 'old ci token' });
-  const dk = g.deployKey(DEPLOY_REPO, SVC_DEPLOY, false);
+  const dkPair = generateEd25519(`${SVC_DEPLOY} deploy job`);
+  const dk = g.deployKey(DEPLOY_REPO, SVC_DEPLOY, false, { publicKey: dkPair.publicKey, title: DEPLOY_KEY_TITLE });
   g.deployKey('website', 'bob', true);
   const bobPat = g.fineGrainedPat('bob', 'bob laptop');
 
@@ -178,11 +208,121 @@ export async function seedSaas(p: SaasPeers, compromisedAt: number): Promise<Saa
       apiToken: { id: apiToken.id, value: apiToken.value }, bobRefresh: { clientId: 'crm', value: bobRt.value },
     },
     aws: { carolKey, session: awsSession, deployKey, bobKey },
-    github: { pat: { id: pat.grant.id, value: pat.token.value }, classic: classic.value, deployKey: { repo: DEPLOY_REPO, id: dk.id }, bobToken: bobPat.token.value },
+    github: { pat: { id: pat.grant.id, value: pat.token.value }, classic: classic.value, deployKey: { repo: DEPLOY_REPO, id: dk.id, publicKey: dk.key, privateKey: dkPair.privateKey }, bobToken: bobPat.token.value },
     google: seedGoogle(p.google, CAROL),
     entra: seedEntra(p.entra, compromisedAt),
     slack: seedSlack(p.slack, CAROL),
   };
+}
+
+/** svc-deploy's two running workloads, on its credentials from before the incident. */
+export interface SvcDeployWorkloads {
+  aws: AwsWorkload;
+  deployer: DeployKeyWorkload;
+  files: ReturnType<typeof svcDeployFiles>;
+}
+
+/**
+ * Starts svc-deploy's workloads before containment: the deploy job (STS GetCallerIdentity every
+ * 100 ms with the key in its shared-credentials file, re-read through the AWS SDK's own loader each
+ * call) and the deployer (a fetch of infra every 100 ms with the private key in its key file,
+ * re-read each time). Both files hold the leaked credentials at first; resolves once each has
+ * worked with them.
+ */
+export async function startSvcDeployWorkloads(p: SaasPeers, x: SaasCompromise, dir: string): Promise<SvcDeployWorkloads> {
+  const files = svcDeployFiles(dir);
+  writeFileSync(files.awsCredentials, `[default]\naws_access_key_id = ${x.aws.deployKey.accessKeyId}\naws_secret_access_key = ${x.aws.deployKey.secretAccessKey}\n`, { mode: 0o600 });
+  writeFileSync(files.deployKey, x.github.deployKey.privateKey, { mode: 0o600 });
+  const aws = await startAwsWorkload({ endpoint: p.aws.endpoint, credentialFile: files.awsCredentials, everyMs: 100 });
+  let deployer: DeployKeyWorkload | undefined;
+  try {
+    await aws.waitForKey(x.aws.deployKey.accessKeyId, 15_000);
+    deployer = await startDeployKeyWorkload({ state: p.github.state, repo: x.github.deployKey.repo, keyFile: files.deployKey, everyMs: 100 });
+    if (deployer.publicKey() !== x.github.deployKey.publicKey) throw new Error(`the deployer could not fetch ${x.github.deployKey.repo} with the deploy key: ${deployer.stats().lastError ?? 'no error'}`);
+    return { aws, deployer, files };
+  } catch (e) {
+    await aws.stop();
+    await deployer?.stop();
+    throw e;
+  }
+}
+
+export async function stopSvcDeployWorkloads(w: SvcDeployWorkloads | undefined): Promise<void> {
+  if (!w) return;
+  await Promise.all([w.aws.stop(), w.deployer.stop()].map((s) => s.catch(() => undefined)));
+}
+
+/** Each svc-deploy artifact's rotated, adopted and revoked entries in its evidence (seq numbers; -1: none). */
+export function rotationOrder(entries: ReadonlyArray<{ seq: number; type: string; payload: unknown }>, artifactIds: string[]): Array<{ artifactId: string; rotated: number; adopted: number; revoked: number }> {
+  const seqOf = (type: string, has: (x: any) => boolean) => entries.find((e) => e.type === type && has(e.payload))?.seq ?? -1;
+  return artifactIds.map((artifactId) => ({
+    artifactId,
+    rotated: seqOf('rotate.response', (x) => x.responses.some((r: any) => r.artifactId === artifactId && r.status === 'rotated')),
+    adopted: seqOf('rotate.adoption', (x) => x.observations.some((o: any) => o.artifactId === artifactId && o.adopted === true)),
+    revoked: seqOf('revoke.response', (x) => x.responses.some((r: any) => r.artifactId === artifactId)),
+  }));
+}
+
+/** Resolves true once `count()` grows past its value now, false after `ms`. */
+async function grows(count: () => number, ms: number): Promise<boolean> {
+  const was = count();
+  for (const until = Date.now() + ms; Date.now() < until;) {
+    if (count() > was) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return count() > was;
+}
+
+/**
+ * From outside: svc-deploy's workloads moved to the new credentials and never failed (not one call
+ * since they started on the leaked ones, so neither ever held a dead credential), they keep
+ * working, and what their files hold now is the new credential and works: STS GetCallerIdentity
+ * with the key the SDK's own loader reads from the credentials file, and a fetch with the public
+ * half `ssh-keygen -y` reads from the key file.
+ */
+async function svcDeployWorkloadChecks(p: SaasPeers, x: SaasCompromise, w: SvcDeployWorkloads): Promise<Check[]> {
+  const checks: Check[] = [];
+  const old = x.aws.deployKey.accessKeyId;
+  const awsKept = await grows(() => w.aws.stats().ok, 5_000);
+  const a = w.aws.stats();
+  const onKey = w.aws.keyId();
+  let inFile: string;
+  let sts: string;
+  try {
+    const creds = await fromIni({ filepath: w.files.awsCredentials, configFilepath: `${w.files.awsCredentials}.no-config`, profile: 'default', ignoreCache: true })();
+    inFile = creds.accessKeyId;
+    sts = await stsAnswer(p, { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey });
+  } catch (e) {
+    inFile = `unreadable (${(e as Error).message})`;
+    sts = 'not tried';
+  }
+  checks.push({
+    name: "svc-deploy's deploy job, moved to its rotated AWS key without one failed call (STS GetCallerIdentity)",
+    ok: a.failed === 0 && awsKept && onKey !== undefined && onKey !== old && onKey === inFile && sts.startsWith('accepted'),
+    detail: `${a.ok} calls ok, ${a.failed} failed${a.lastError ? ` (last: ${a.lastError})` : ''} since it started on ${old}; ${awsKept ? 'still calling' : 'NO CALL SUCCEEDED IN THE LAST 5 s'}; now on ${onKey ?? 'no key'}, the key its credentials file holds is ${inFile}; STS GetCallerIdentity with that key: ${sts}`,
+  });
+
+  const repo = x.github.deployKey.repo;
+  const ghKept = await grows(() => w.deployer.stats().ok, 5_000);
+  const d = w.deployer.stats();
+  let pub: string;
+  try {
+    pub = execFileSync('ssh-keygen', ['-y', '-f', w.files.deployKey], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split(/\s+/).slice(0, 2).join(' ');
+  } catch (e) {
+    pub = `unreadable (${(e as Error).message})`;
+  }
+  const fetched = p.github.state.gitFetch(repo, pub);
+  const fresh = p.github.state.deployKeys.find((k) => k.repo === repo && k.key === pub);
+  const gone = p.github.state.deployKeys.find((k) => k.id === x.github.deployKey.id);
+  const usedBeforeDeleted = fresh?.firstUsedMs != null && gone?.deletedMs != null && fresh.firstUsedMs < gone.deletedMs;
+  checks.push({
+    name: `svc-deploy's deployer, moved to its rotated deploy key on ${p.github.org}/${repo} without one failed fetch`,
+    ok: d.failed === 0 && ghKept && w.deployer.publicKey() === pub && pub !== x.github.deployKey.publicKey && fetched && usedBeforeDeleted,
+    detail: `${d.ok} fetches ok, ${d.failed} failed${d.lastError && d.failed ? ` (last: ${d.lastError})` : ''} since it started on key ${x.github.deployKey.id}; ${ghKept ? 'still fetching' : 'NO FETCH SUCCEEDED IN THE LAST 5 s'}; `
+      + `its key file now holds ${fresh ? `key ${fresh.id} ("${fresh.title}")` : 'a key GitHub does not know'}${w.deployer.publicKey() === pub ? ', the one it fetches with' : `, NOT the one it fetches with`}; a fetch with it ${fetched ? 'succeeds' : 'is REFUSED'}; `
+      + `first used ${fresh?.firstUsedMs != null ? new Date(fresh.firstUsedMs).toISOString() : 'never'}, the old key deleted ${gone?.deletedMs != null ? new Date(gone.deletedMs).toISOString() : 'never'}${usedBeforeDeleted ? ' (after)' : ' (NOT AFTER)'}`,
+  });
+  return checks;
 }
 
 const statusOf = (e: unknown): number | undefined => (typeof (e as { status?: unknown })?.status === 'number' ? (e as { status: number }).status : undefined);
@@ -226,7 +366,7 @@ async function githubUser(p: SaasPeers, token: string): Promise<number> {
 }
 
 /** From outside, with the attacker's copies, through the providers' own SDKs (the token endpoint by hand: no SDK covers it). */
-export async function saasChecks(p: SaasPeers, x: SaasCompromise): Promise<Check[]> {
+export async function saasChecks(p: SaasPeers, x: SaasCompromise, w: SvcDeployWorkloads): Promise<Check[]> {
   const checks: Check[] = [];
   const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
 
@@ -266,6 +406,7 @@ export async function saasChecks(p: SaasPeers, x: SaasCompromise): Promise<Check
     deployKeyStatus = statusOf(e) ?? -1;
   }
   add(`svc-deploy's deploy key on ${p.github.org}/${x.github.deployKey.repo}`, deployKeyStatus === 404, deployKeyStatus === 404 ? 'gone (HTTP 404)' : `HTTP ${deployKeyStatus}`);
+  checks.push(...(await svcDeployWorkloadChecks(p, x, w)));
 
   const bobRt = await oktaRefresh(p, x.okta.bobRefresh.clientId, x.okta.bobRefresh.value);
   add("control: bob's Okta refresh token still refreshes", bobRt.status === 200, `HTTP ${bobRt.status}`);
@@ -376,5 +517,4 @@ export async function prepareSvcDeploy(engine: DrillEngine, id: string, x: SaasC
   if (!key) throw new Error(`discovery found no access key ${x.aws.deployKey.accessKeyId} for ${SVC_DEPLOY}`);
   await engine.amendArtifact(id, { artifactId: key.id, value: `${x.aws.deployKey.accessKeyId}:${x.aws.deployKey.secretAccessKey}`, actor: 'ida' });
   say(`  the deploy job's AWS secret (from its secret store) given to ${key.id}, so its death is proved by replaying it`);
-  say('  NOTE: rotate-then-revoke is not implemented for aws-iam access keys or github deploy keys yet: both are planned `revoke`, so the deploy job stops working until it is given a new key by hand');
 }

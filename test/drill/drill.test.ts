@@ -14,8 +14,8 @@ test('the drill contains two people and two service accounts on real servers and
     assert.ok(out.checks.some((c: { name: string }) => c.name === peer), `the drill checks ${peer}`);
   }
   assert.match(out.servers.ssh, /OpenSSH/);
-  // 26 checks of alice and svc_billing, 12 of carol (Okta, AWS, GitHub), svc-deploy and their controls, 10 of carol in Google, Entra and Slack with their controls.
-  assert.equal(out.checks.length, 48, out.checks.map((c: { name: string }) => c.name).join('\n'));
+  // 26 checks of alice and svc_billing, 14 of carol (Okta, AWS, GitHub), svc-deploy (its old credentials and its two workloads) and their controls, 10 of carol in Google, Entra and Slack with their controls.
+  assert.equal(out.checks.length, 50, out.checks.map((c: { name: string }) => c.name).join('\n'));
   assert.ok(out.checks.every((c: { ok: boolean }) => c.ok), JSON.stringify(out.checks.filter((c: { ok: boolean }) => !c.ok)));
   assert.ok(out.checks.some((c: { name: string }) => c.name.startsWith('control')), 'an unrelated user keeps working');
   assert.ok((out.artifacts['verified-expired'] ?? 0) >= 1, 'the non-revocable JWT access token is shown and proved expired');
@@ -25,6 +25,8 @@ test('the drill contains two people and two service accounts on real servers and
     "carol's Okta refresh token (crm) at the token endpoint", "carol's Okta refresh token (mail) at the token endpoint", "the attacker's Okta factor gone, carol's own kept",
     "carol's SSWS API token (GET /api/v1/users/me)", "carol's leaked AWS access key (STS GetCallerIdentity)", "carol's fine-grained PAT (GitHub GET /user)",
     "carol's leaked classic token (GitHub GET /user)", "svc-deploy's AWS access key (STS GetCallerIdentity)", "svc-deploy's deploy key on acme/infra",
+    "svc-deploy's deploy job, moved to its rotated AWS key without one failed call (STS GetCallerIdentity)",
+    "svc-deploy's deployer, moved to its rotated deploy key on acme/infra without one failed fetch",
     "control: bob's Okta refresh token still refreshes", "control: bob's AWS access key still works", "control: bob's GitHub token still works",
     "carol's Google OAuth token for the third-party client MailSync Pro", "the attacker's Google app-specific password", "control: bob's Google token for MailSync Pro and his app password kept",
     "carol's stolen Entra refresh token at the token endpoint", "carol's Entra sign-in sessions (signInSessionsValidFromDateTime)", "the attacker's Entra authentication method gone, carol's own kept",
@@ -58,8 +60,16 @@ test('the drill contains two people and two service accounts on real servers and
   assert.deepEqual([proof('entra:lab', 'idp-session').status, proof('entra:lab', 'idp-session').strength], ['verified-dead', 'replay'], 'the Entra sessions are proved dead by the stolen refresh token, not only by signInSessionsValidFromDateTime');
   assert.deepEqual([proof('slack:lab', 'app-session').status, proof('slack:lab', 'app-session').strength], ['verified-dead', 'replay'], 'the stolen Slack session is proved dead by auth.test with its xoxc token and d cookie');
   for (const kind of ['oauth-grant', 'app-password']) assert.equal(proof('google-workspace:lab', kind).status, 'verified-dead', `Google ${kind} re-listed gone`);
-  assert.deepEqual(out.saas.svcDeploy.actions.map((a: { action: string }) => a.action), ['revoke', 'revoke'], 'rotate-then-revoke is not implemented for these yet');
-  assert.deepEqual(out.saas.svcDeploy.counts, { 'verified-dead': 2 });
+  // svc-deploy: both credentials rotated first (the default policy's workload-keys-with-rotation), the old ones revoked only once each workload used its new one.
+  const deploy = out.saas.svcDeploy;
+  assert.deepEqual(deploy.actions.map((a: { connector: string; tier: string; action: string; status: string }) => [a.connector, a.tier, a.action, a.status]).sort(), [
+    ['aws-iam:lab', 'scheduled-rotation', 'rotate-then-revoke', 'verified-dead'], ['github:lab', 'scheduled-rotation', 'rotate-then-revoke', 'verified-dead'],
+  ]);
+  assert.deepEqual(deploy.counts, { 'verified-dead': 2 });
+  assert.equal(deploy.order.length, 2);
+  for (const o of deploy.order) assert.ok(o.rotated >= 0 && o.rotated < o.adopted && o.adopted < o.revoked, `${o.artifactId}: rotated ${o.rotated} < adopted ${o.adopted} < revoked ${o.revoked} in the evidence`);
+  assert.equal(deploy.workloads.aws.failed, 0, 'the deploy job never failed a call');
+  assert.equal(deploy.workloads.deployer.failed, 0, 'the deployer never failed a fetch');
   assert.deepEqual(out.saas.simulatorViolations, [], "the simulators saw nothing outside the providers' descriptions and the labs' checks");
 
   // The incidents stay in the data directory: list, show and export work on them afterwards.
