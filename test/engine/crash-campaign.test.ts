@@ -31,8 +31,12 @@ const ARTIFACTS = 300;
 const KILLS = 20;
 /** A restart's first provider call, from its store being open (Sever's own recovery). */
 const RESUME_MS = 2_000;
-/** The same from process start: a ceiling that holds on a loaded shared machine. */
-const START_CEILING_MS = 6_000;
+/**
+ * The same from process start, module loading included: only a ceiling far below the ~28 s of
+ * pg-boss's backoff this guards against, since Node's start-up on a loaded shared 2-core machine
+ * varies several-fold (6.3 s seen once under the whole suite); the figure itself is printed.
+ */
+const START_CEILING_MS = 15_000;
 
 /** mulberry32: a small seeded generator, so a failing campaign can be replayed. */
 function seeded(seed: number): () => number {
