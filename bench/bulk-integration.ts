@@ -14,7 +14,7 @@
  * directly, discover, then revoke→verify each artifact one after another (the three providers'
  * loops run side by side, each one sequential), sleeping Retry-After on a 429.
  *
- *   node bench/bulk-integration.ts [users=5000] [--latency=30] [--limit=100] [--window=1000] [--no-baseline]
+ *   node bench/bulk-integration.ts [users=5000] [--latency=30] [--limit=100] [--window=1000] [--no-baseline] [--pg[=url]] [--pollers=N] [--batch=N]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -37,6 +37,7 @@ import { createKeepAliveFetch } from '../src/engine/keepalive-fetch.ts';
 import { secretBoxFromKey } from '../src/engine/secret-box.ts';
 import { loadOrCreateKeyFile } from '../src/ledger/index.ts';
 import { openStore } from '../src/store/open.ts';
+import { sql } from 'drizzle-orm';
 
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt);
@@ -45,6 +46,9 @@ const LATENCY_MS = flag('latency', 30);
 const LIMIT = flag('limit', 100);
 const WINDOW_MS = flag('window', 1000);
 const BASELINE = !args.includes('--no-baseline');
+// --pg[=url]: the store on PostgreSQL (a fresh database on that server) instead of embedded PGlite.
+const PG_ARG = args.find((a) => a === '--pg' || a.startsWith('--pg='));
+const PG_URL = PG_ARG ? (PG_ARG.split('=').slice(1).join('=') || 'postgres://postgres@127.0.0.1:5432/postgres') : undefined;
 // The engine's job-runner tuning (EngineOptions.tuning); defaults are the engine's own (pollers 4, batch 2).
 const POLLERS = args.some((a) => a.startsWith('--pollers=')) ? flag('pollers', 4) : undefined;
 const BATCH = args.some((a) => a.startsWith('--batch=')) ? flag('batch', 2) : undefined;
@@ -130,7 +134,8 @@ const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
 async function runSever() {
   const labs = await startLabs();
   const dir = mkdtempSync(join(tmpdir(), 'sever-bench-bulk-'));
-  const conn = await openStore({ dataDir: dir });
+  const pgdb = PG_URL ? await freshDatabase(PG_URL) : undefined;
+  const conn = await openStore({ dataDir: dir, ...(pgdb ? { databaseUrl: pgdb.url } : {}) });
   const { connectors, env, identifiers } = connectorConfig(labs.info);
   const engine = createEngine({
     conn, connectors, env, fetch: delayedFetch(), policy: DEFAULT_POLICY,
@@ -165,7 +170,12 @@ async function runSever() {
       unprovenWhy ??= a.proof;
     }
     const byStatus = s.byStatus;
+    // What Sever's own budget granted per window (units taken from the store), beside what the labs served.
+    const granted: Record<string, Array<[number, number]>> = {};
+    const rows = await conn.db.execute(sql`select key, window_start, n from rate_windows order by key, window_start`);
+    for (const r of (rows as unknown as { rows: Array<{ key: string; window_start: string; n: number }> }).rows) (granted[r.key] ??= []).push([Number(r.window_start), r.n]);
     return {
+      granted,
       discovered: d.total, byStatus, unprovenBy, unprovenWhy, discoverMs: t1 - t0, containMs: t2 - t1, totalMs: t2 - t0, cpuMs: cpuMs(cpu), rssMb,
       seeded: labs.info.seeded, stats, perProvider: figures(stats),
     };
@@ -173,8 +183,26 @@ async function runSever() {
     await engine.stop();
     await conn.close();
     await labs.close();
+    await pgdb?.drop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function freshDatabase(adminUrl: string) {
+  const pg = (await import('pg')).default;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  const name = `sever_bench_bulk_${process.pid}`;
+  await admin.query(`create database ${name}`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
 }
 
 // ── the sequential baseline ─────────────────────────────────────────────────────────────────────
@@ -251,7 +279,7 @@ const pct = (x: number) => (Number.isNaN(x) ? '  n/a' : `${(x * 100).toFixed(1).
 const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const pad = (s: string, n: number) => s.padEnd(n);
 
-console.log(`# Sever bulk-integration bench: ${USERS} users per provider, rate ${LIMIT} per ${WINDOW_MS} ms per provider, latency ${LATENCY_MS} ms per call, engine job runner pollers ${POLLERS ?? '4 (default)'} batch ${BATCH ?? '2 (default)'}, Node ${process.version}`);
+console.log(`# Sever bulk-integration bench: ${USERS} users per provider, rate ${LIMIT} per ${WINDOW_MS} ms per provider, latency ${LATENCY_MS} ms per call, engine job runner pollers ${POLLERS ?? '4 (default)'} batch ${BATCH ?? '2 (default)'}, store ${PG_URL ? 'PostgreSQL' : 'PGlite'}, Node ${process.version}`);
 const sever = await runSever();
 const base = BASELINE ? await runBaseline() : undefined;
 
@@ -272,6 +300,20 @@ for (const p of PROVIDERS) {
   if (!usedOk) misses.push(`${p}: budget used ${pct(f.used).trim()} < 95 %${f.windows < 3 ? ` (only ${f.windows} inner windows: too short a run to judge)` : ''}`);
   if (!refusedOk) misses.push(`${p}: ${pct(f.refusedShare).trim()} of calls answered 429 ≥ 1 %`);
   console.log(`${pad(p, 10)}${pad(String(f.served), 14)}${pad(String(f.refused), 8)}${pad(pct(f.refusedShare), 12)}${pad(String(f.windows), 15)}${pad(pct(f.used), 13)}${usedOk ? 'used MET' : 'used MISSED'}, ${refusedOk ? '429 MET' : '429 MISSED'}`);
+}
+
+console.log('\nrequests served per window, first to last (a window with none shows 0):');
+for (const p of PROVIDERS) {
+  const w = sever.stats.rate[p];
+  const first = w[0]?.start ?? 0;
+  const served = new Map(w.map((x) => [x.start, x.served]));
+  const row: number[] = [];
+  for (let t = first; w.length && t <= w.at(-1)!.start; t += WINDOW_MS) row.push(served.get(t) ?? 0);
+  console.log(`${pad(p, 10)}${row.join(' ')}`);
+  const g = new Map(sever.granted[`connector:${NAMES[p]}`] ?? []);
+  const grow: number[] = [];
+  for (let t = first; w.length && t <= w.at(-1)!.start; t += WINDOW_MS) grow.push(g.get(t) ?? 0);
+  console.log(`${pad('  granted', 10)}${grow.join(' ')}`);
 }
 
 console.log('\n## Sever, overall');

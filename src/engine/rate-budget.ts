@@ -192,8 +192,8 @@ export function meteredFetch(ctx: RateState, connector: string, fetch: typeof gl
   let firstAnswer: Promise<unknown> | undefined;
   let answered = false;
   // Calls in flight and the window each was counted in here. A call sent near the end of a window
-  // may reach the provider in the next one and be counted there: each call still in flight from an
-  // earlier window is reserved once more in the current one, and given back when its answer shows
+  // may reach the provider in the next one and be counted there: each call still in flight from the
+  // window just ended is reserved once more in the new one, and given back when its answer shows
   // the provider counted it in its own window after all.
   const flying = new Set<{ window: number; reservedIn?: number }>();
   return async (input, init) => {
@@ -209,15 +209,21 @@ export function meteredFetch(ctx: RateState, connector: string, fetch: typeof gl
         await sleep(ctx, paused);
         continue;
       }
-      if (!l?.rate) break;
-      const window = Math.floor(ctx.clock.now() / l.rate.windowMs) * l.rate.windowMs;
-      const carried = [...flying].filter((c) => c.window < window && c.reservedIn !== window);
-      const wait = await takeUnits(ctx, connector, 1 + carried.length, l.rate, l.concurrency);
+      const rate = l?.rate;
+      if (!rate) break;
+      const window = Math.floor(ctx.clock.now() / rate.windowMs) * rate.windowMs;
+      // Only a call granted in the window just ended can land in this one, and only once: one that
+      // has been in flight longer was counted, or will be refused, wherever it landed.
+      // Claimed before the await, so that concurrent callers do not reserve the same call twice.
+      const carried = [...flying].filter((c) => c.window === window - rate.windowMs && c.reservedIn === undefined);
+      for (const c of carried) c.reservedIn = window;
+      const wait = await takeUnits(ctx, connector, 1 + carried.length, rate, l.concurrency);
       if (wait <= 0) {
-        for (const c of carried) c.reservedIn = window;
-        me = { window };
+        // The window the units came from: takeUnits may have waited into the next one.
+        me = { window: Math.floor(ctx.clock.now() / rate.windowMs) * rate.windowMs };
         break;
       }
+      for (const c of carried) delete c.reservedIn;
       await sleep(ctx, wait);
     }
     if (me) flying.add(me);
