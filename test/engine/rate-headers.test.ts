@@ -14,7 +14,7 @@ import { budgetUse } from '../../lab/rate-window.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { loadConnectorModules } from '../../src/connectors/registry.ts';
 import { SeverError } from '../../src/core/errors.ts';
-import { learnFromProvider, readRateHeaders, takeBudget } from '../../src/engine/rate-budget.ts';
+import { learnFromProvider, meteredFetch, readRateHeaders, takeBudget } from '../../src/engine/rate-budget.ts';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { randomIds } from '../../src/core/clock.ts';
@@ -107,5 +107,46 @@ describe('a pause learned by one worker stops the others on the same database', 
     const wait = await takeBudget(b.engine.context, 'okta:shared', 1);
     assert.ok(wait > 2_000 && wait <= 3_000, `B waits for the pause A learned (${wait} ms)`);
     assert.ok((b.engine.context.pauses.get('okta:shared') ?? 0) > Date.now(), 'and keeps it for its other steps');
+  });
+});
+
+describe('the metered fetch spends exactly one unit per call', { timeout: 60_000 }, () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness('pglite', [], systemClock);
+  });
+  after(async () => h?.close());
+
+  it('a call that waited into the next window counts in that window, so it is never reserved again as carried over from the last', async () => {
+    const ctx = h.engine.context;
+    const LIMIT = 20;
+    ctx.limits.set('okta:meter', { concurrency: 8, rate: { limit: LIMIT, windowMs: 1_000 }, verifyPolicy: { pollIntervalMs: 100, deadlineMs: 1_000 }, adoptionPolicy: { pollIntervalMs: 100, deadlineMs: 1_000 } });
+    const served: number[] = [];
+    // A provider that takes 300 ms and says nothing about its budget: only Sever's own count applies.
+    const provider: typeof globalThis.fetch = async () => {
+      served.push(Date.now());
+      await new Promise((r) => setTimeout(r, 300));
+      return new Response('{}', { status: 200 });
+    };
+    const f = meteredFetch(ctx, 'okta:meter', provider);
+    await f('http://lab/first'); // slow start: the first answer comes alone
+    const at = async (msIntoWindow: number) => {
+      const now = Date.now();
+      await new Promise((r) => setTimeout(r, (msIntoWindow - (now % 1000) + 1000) % 1000));
+    };
+    await at(50);
+    const w1 = Math.floor(Date.now() / 1000);
+    const early = Array.from({ length: LIMIT }, (_, i) => f(`http://lab/early/${i}`)); // all of window 1
+    await at(900);
+    const waiting = Array.from({ length: 10 }, (_, i) => f(`http://lab/waiting/${i}`)); // wait for window 2
+    await at(100);
+    assert.equal(Math.floor(Date.now() / 1000), w1 + 1, 'now in window 2, with the waiting calls in flight');
+    const late = Array.from({ length: 5 }, (_, i) => f(`http://lab/late/${i}`));
+    await Promise.all([...early, ...waiting]);
+    // Window 2 holds 20 units: 10 for the calls that waited into it, so 10 for these five. Counted
+    // in the window they waited from, the ten looked carried over and took the rest as reservations.
+    await Promise.all(late);
+    const inW2 = served.filter((t) => Math.floor(t / 1000) === w1 + 1).length;
+    assert.equal(inW2, 15, `window 2 served the 10 calls that waited for it and the 5 that came after (${inW2})`);
   });
 });
