@@ -70,7 +70,7 @@ function startChild(args: string[], compileCache: string) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 // Each restart is a new Node process: about 3.5 s from start to first call alone and twice that under
-// the whole suite (a third of it resolving drizzle-orm's package exports), so 21 runs need minutes.
+// the whole suite (about a quarter of it resolving drizzle-orm's package exports), so 21 runs need minutes.
 test(`${KILLS}+ SIGKILLs at random points of a ${ARTIFACTS}-artifact containment: nothing lost, nothing revoked twice, the chain intact, each restart resumed at once`, { timeout: 230_000 }, async () => {
   const seed = Number(process.env.CRASH_SEED ?? Date.now() % 2 ** 31);
   const random = seeded(seed);
