@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import pino from 'pino';
 import { randomIds, systemClock } from '../core/clock.ts';
@@ -80,7 +80,14 @@ export function ensureDirectory(dir: string, flag = '--data-dir'): void {
  * @throws SeverError `ERR_INPUT_INVALID` naming the option and the path.
  */
 export function ensureWritableFile(path: string, flag: string, createParent = false): void {
-  const st = statSync(path, { throwIfNoEntry: false });
+  // A name the file system cannot hold (over 255 bytes, ENAMETOOLONG) or cannot look up is bad input, not a bug.
+  if (Buffer.byteLength(basename(path)) > 255) throw inputError(`${flag} ${path.slice(0, 80)}…: the file name is longer than 255 bytes`, { field: flag });
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path, { throwIfNoEntry: false });
+  } catch (e) {
+    throw inputError(`${flag} ${path.slice(0, 200)}: cannot be looked up (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { field: flag });
+  }
   if (st?.isDirectory()) throw inputError(`${flag} ${path}: is a directory; give a file name`, { field: flag, path });
   const parent = dirname(path);
   const pst = statSync(parent, { throwIfNoEntry: false });
