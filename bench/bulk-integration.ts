@@ -14,7 +14,7 @@
  * directly, discover, then revoke→verify each artifact one after another (the three providers'
  * loops run side by side, each one sequential), sleeping Retry-After on a 429.
  *
- *   node bench/bulk-integration.ts [users=5000] [--latency=30] [--limit=100] [--window=1000] [--no-baseline] [--pg[=url]] [--pollers=N] [--batch=N]
+ *   node bench/bulk-integration.ts [users=5000] [--latency=30] [--limit=100] [--window=1000] [--no-baseline] [--pg[=url]] [--pollers=N] [--batch=N] [--per-connector=N]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,6 +32,7 @@ import type { ArtifactHandle, DiscoveredArtifact } from '../src/core/model.ts';
 import { parseRunbook } from '../src/core/runbook.ts';
 import type { Connector } from '../src/connectors/contract.ts';
 import { connectorModule, loadConnectorModules } from '../src/connectors/registry.ts';
+import { DEFAULT_TUNING } from '../src/engine/context.ts';
 import { createEngine } from '../src/engine/create-engine.ts';
 import { createKeepAliveFetch } from '../src/engine/keepalive-fetch.ts';
 import { secretBoxFromKey } from '../src/engine/secret-box.ts';
@@ -49,9 +50,10 @@ const BASELINE = !args.includes('--no-baseline');
 // --pg[=url]: the store on PostgreSQL (a fresh database on that server) instead of embedded PGlite.
 const PG_ARG = args.find((a) => a === '--pg' || a.startsWith('--pg='));
 const PG_URL = PG_ARG ? (PG_ARG.split('=').slice(1).join('=') || 'postgres://postgres@127.0.0.1:5432/postgres') : undefined;
-// The engine's job-runner tuning (EngineOptions.tuning); defaults are the engine's own (pollers 4, batch 2).
+// The engine's job-runner tuning (EngineOptions.tuning); defaults are the engine's own (DEFAULT_TUNING).
 const POLLERS = args.some((a) => a.startsWith('--pollers=')) ? flag('pollers', 4) : undefined;
 const BATCH = args.some((a) => a.startsWith('--batch=')) ? flag('batch', 2) : undefined;
+const PER_CONNECTOR = args.some((a) => a.startsWith('--per-connector=')) ? flag('per-connector', 2) : undefined;
 const CONCURRENCY = { okta: 25, google: 8, entra: 8 }; // each connector's manifest maximum
 const TARGET_USED = 0.95;
 const TARGET_REFUSED = 0.01;
@@ -139,7 +141,7 @@ async function runSever() {
   const { connectors, env, identifiers } = connectorConfig(labs.info);
   const engine = createEngine({
     conn, connectors, env, fetch: delayedFetch(), policy: DEFAULT_POLICY,
-    tuning: { ...(POLLERS ? { pollers: POLLERS } : {}), ...(BATCH ? { batchSize: BATCH } : {}) },
+    tuning: { ...(POLLERS ? { pollers: POLLERS } : {}), ...(BATCH ? { batchSize: BATCH } : {}), ...(PER_CONNECTOR ? { jobsPerConnector: PER_CONNECTOR } : {}) },
     runbook: parseRunbook({ version: 1, roles: { 'identity-engineering': ['ida'], 'ir-lead': ['irene'], responders: ['eddie', 'ida'] }, applications: [] }),
     clock: systemClock, ids: randomIds((k) => randomBytes(k)), signer: await loadOrCreateKeyFile(join(dir, 'k.jwk')), secrets: secretBoxFromKey(randomBytes(32)),
   });
@@ -279,7 +281,7 @@ const pct = (x: number) => (Number.isNaN(x) ? '  n/a' : `${(x * 100).toFixed(1).
 const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const pad = (s: string, n: number) => s.padEnd(n);
 
-console.log(`# Sever bulk-integration bench: ${USERS} users per provider, rate ${LIMIT} per ${WINDOW_MS} ms per provider, latency ${LATENCY_MS} ms per call, engine job runner pollers ${POLLERS ?? '4 (default)'} batch ${BATCH ?? '2 (default)'}, store ${PG_URL ? 'PostgreSQL' : 'PGlite'}, Node ${process.version}`);
+console.log(`# Sever bulk-integration bench: ${USERS} users per provider, rate ${LIMIT} per ${WINDOW_MS} ms per provider, latency ${LATENCY_MS} ms per call, engine job runner pollers ${POLLERS ?? `${DEFAULT_TUNING.pollers} (default)`} batch ${BATCH ?? `${DEFAULT_TUNING.batchSize} (default)`} jobs per connector ${PER_CONNECTOR ?? `${DEFAULT_TUNING.jobsPerConnector} (default)`}, store ${PG_URL ? 'PostgreSQL' : 'PGlite'}, Node ${process.version}`);
 const sever = await runSever();
 const base = BASELINE ? await runBaseline() : undefined;
 

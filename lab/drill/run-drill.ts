@@ -17,6 +17,7 @@
  *     by a running workload: rotated first, the old ones revoked once each workload used its new one.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { makePeople, type People } from './people.ts';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
@@ -67,7 +68,7 @@ export interface DrillPeers {
 }
 
 /** The drill's sever.yaml: credentials in files of the data directory, referenced, never inline. */
-export function drillConfig(lab: LabIdp, secretsDir: string, peers: DrillPeers = {}) {
+export function drillConfig(lab: LabIdp, secretsDir: string, peers: DrillPeers = {}, keys: Record<string, string[]> = drillPeople(secretsDir).keys) {
   const secret = (name: string, value: string) => {
     writeFileSync(join(secretsDir, name), value, { mode: 0o600 });
     return `file:${join(secretsDir, name)}`;
@@ -109,18 +110,24 @@ export function drillConfig(lab: LabIdp, secretsDir: string, peers: DrillPeers =
   // the incident's --id, GitHub and Entra through these explicit links (her GitHub login and her
   // Entra UPN are not her email).
   const identities = peers.saas ? [{ subject: CAROL, links: { 'github:lab': CAROL_GITHUB, 'entra:lab': CAROL_ENTRA } }] : undefined;
-  return { version: 1, connectors, runbook: DRILL_RUNBOOK, ...(identities ? { identities } : {}) };
+  return { version: 1, connectors, runbook: { ...DRILL_RUNBOOK, keys }, ...(identities ? { identities } : {}) };
 }
 
 /** The billing worker's connection string: where the rotation delivers the new one. */
 const billingUrlFile = (dir: string) => join(dir, 'billing-database-url');
+
+/** Everyone the drill's runbook names, each with an SSH key of their own under `<dir>/people`. */
+export const drillPeople = (dir: string): People => {
+  const r = DRILL_RUNBOOK as unknown as { roles: Record<string, string[]>; applications: Array<{ owners: string[] }> };
+  return makePeople(join(dir, 'people'), [...new Set([...Object.values(r.roles).flat(), ...r.applications.flatMap((a) => a.owners)])]);
+};
 
 /** One incident through the whole flow; the refusal of a close before sign-off is shown once. */
 async function containIncident(
   engine: Engine, say: (s: string) => void,
   o: {
     type: 'human' | 'service-account'; handle: string; identifiers: Record<string, string>; reason: string; showRefusal: boolean; leaked?: { kind: string; value: string; where: string };
-    compromisedAt?: string; showLinks?: boolean;
+    compromisedAt?: string; showLinks?: boolean; people: People;
     /** After discovery, before the plan: what the responder found (values, artifacts added by hand). */
     prepare?: (id: string) => Promise<void>;
     /** After containment, before the sign-offs: the IR lead's exceptions. */
@@ -161,7 +168,7 @@ async function containIncident(
   if (o.showRefusal) {
     say('  the IR lead tries to close before the runbook sign-offs:');
     try {
-      await engine.close(id, 'irene');
+      await engine.close(id, await o.people.attest(engine, id, { action: 'close', person: 'irene' }));
       throw new SeverError('ERR_DRILL_FAILED', 'the closure gate accepted a close without sign-offs');
     } catch (e) {
       if (!(e instanceof SeverError) || e.code !== 'ERR_CLOSE_REFUSED') throw e;
@@ -172,10 +179,22 @@ async function containIncident(
   const view = await engine.show(id);
   const holder = (role: string) => role === 'ir-lead' ? 'irene' : role === 'identity-engineering' ? 'ida' : DRILL_RUNBOOK.applications.find((a) => `app-owner:${a.name}` === role)!.owners[0]!;
   const order = [...view.requiredSignoffs.filter((r) => r !== 'ir-lead'), 'ir-lead'];
-  for (const role of order) await engine.signoff(id, role, holder(role), role === 'ir-lead' ? 'closure approved' : 'no residual access');
-  say(`  sign-offs: ${order.map((r) => `${r} (${holder(r)})`).join(', ')}`);
-  await engine.close(id, 'irene');
-  say('  closed as remediated by irene (executor: eddie)');
+  if (o.showRefusal) {
+    // irene signs identity engineering's sign-off as ida, with her own key: refused, it is not ida's.
+    try {
+      await engine.signoff(id, await o.people.attest(engine, id, { action: 'signoff', person: 'ida', role: 'identity-engineering' }, 'irene'));
+      throw new SeverError('ERR_DRILL_FAILED', 'a sign-off signed with another person\'s key was accepted');
+    } catch (e) {
+      if (!(e instanceof SeverError) || e.code !== 'ERR_ATTESTATION_INVALID') throw e;
+      say(`  irene signs as ida with her own key: refused, as it must be (${e.code}: ${e.message})`);
+    }
+  }
+  for (const role of order) {
+    await engine.signoff(id, await o.people.attest(engine, id, { action: 'signoff', person: holder(role), role, note: role === 'ir-lead' ? 'closure approved' : 'no residual access' }));
+  }
+  say(`  sign-offs, each signed with the holder's own SSH key (ssh-keygen -Y sign): ${order.map((r) => `${r} (${holder(r)})`).join(', ')}`);
+  await engine.close(id, await o.people.attest(engine, id, { action: 'close', person: 'irene' }));
+  say('  closed as remediated by irene, signed with her key (executor: eddie)');
   return id;
 }
 
@@ -214,8 +233,9 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
     say(`  SaaS planes: the Okta simulator at ${sp.okta.baseUrl}, the GitHub simulator at ${sp.github.baseUrl} and the Google simulator at ${sp.google.baseUrl} (each checks every request and response against the provider's own API description); the Entra simulator at ${sp.entra.baseUrl} (HTTPS authority ${sp.entra.authorityUrl}) and the Slack simulator at ${sp.slack.apiUrl} (requests checked per route or method, answers typed with the SDKs' own types); moto_server (IAM, STS; credential checking on) at ${sp.aws.endpoint}`);
 
     mkdirSync(join(globals.dataDir, 'drill'), { recursive: true, mode: 0o700 });
+    const people = drillPeople(join(globals.dataDir, 'drill'));
     const configPath = join(globals.dataDir, 'sever.yaml');
-    writeFileSync(configPath, `# written by \`sever drill\` for its lab servers (${lab.issuer})\n${stringify(drillConfig(lab, join(globals.dataDir, 'drill'), peers))}`);
+    writeFileSync(configPath, `# written by \`sever drill\` for its lab servers (${lab.issuer})\n${stringify(drillConfig(lab, join(globals.dataDir, 'drill'), peers, people.keys))}`);
     const opts: GlobalOptions = { ...g, config: configPath, dataDir: globals.dataDir };
     say(`  config ${configPath}; data dir ${globals.dataDir}`);
 
@@ -261,22 +281,22 @@ export async function runDrill(g: GlobalOptions, out: Output): Promise<void> {
       minted = await lab.mint({ user: 'alice', clientId: 'crm', grants: 2, offline: true, accessTokens: 2, refreshTokens: 1, jwtAccessTokens: 1 });
       say(`  alice: ${logins.length} browser logins, ${minted.grants.length} more grants with a JWT access token, an agent grant, SSH certificate ${cert.keyId} with an open shell, web sessions with remember-me; svc_billing: the attacker's live connection and the billing worker that reads its connection string from ${billingUrlFile(join(globals.dataDir, 'drill'))}; bob is the control`);
       const person = await containIncident(engine, say, {
-        type: 'human', handle: 'alice', reason: 'drill: phished credentials, attacker holds tokens, a certificate and an agent', showRefusal: true,
+        type: 'human', handle: 'alice', reason: 'drill: phished credentials, attacker holds tokens, a certificate and an agent', showRefusal: true, people,
         identifiers: { 'keycloak:lab': 'alice', 'agent-grants:lab': 'alice', 'ssh-ca:lab': 'alice', 'redis-sessions:lab': 'alice' },
       });
       const service = await containIncident(engine, say, {
-        type: 'service-account', handle: 'svc_billing', reason: 'drill: the billing password leaked in a repository', showRefusal: false,
+        type: 'service-account', handle: 'svc_billing', reason: 'drill: the billing password leaked in a repository', showRefusal: false, people,
         identifiers: { 'postgres-roles:lab': 'svc_billing' }, leaked: { kind: 'service-account-binding', value: 'billing-old-pw', where: 'the password found in the repository' },
       });
       const carol = await containIncident(engine, say, {
-        type: 'human', handle: CAROL, reason: 'drill: SaaS account takeover (Okta, AWS, GitHub, Google Workspace, Entra ID, Slack): attacker enrolled factors and holds sessions, tokens and keys', showRefusal: false,
+        type: 'human', handle: CAROL, reason: 'drill: SaaS account takeover (Okta, AWS, GitHub, Google Workspace, Entra ID, Slack): attacker enrolled factors and holds sessions, tokens and keys', showRefusal: false, people,
         compromisedAt: new Date(compromisedAt).toISOString(), showLinks: true,
         identifiers: { 'aws-iam:lab': CAROL_IAM },
         prepare: (id) => prepareCarol(engine, id, saas, say),
-        afterContain: (id) => exceptCarol(engine, id, saas, say),
+        afterContain: (id) => exceptCarol(engine, id, saas, say, people),
       });
       const deploy = await containIncident(engine, say, {
-        type: 'service-account', handle: SVC_DEPLOY, reason: 'drill: the deploy job\'s credentials leaked from CI logs', showRefusal: false, showLinks: true,
+        type: 'service-account', handle: SVC_DEPLOY, reason: 'drill: the deploy job\'s credentials leaked from CI logs', showRefusal: false, showLinks: true, people,
         identifiers: { 'aws-iam:lab': SVC_DEPLOY, 'github:lab': SVC_DEPLOY },
         prepare: (id) => prepareSvcDeploy(engine, id, saas, say),
       });

@@ -438,6 +438,7 @@ export function simulatorViolations(p: SaasPeers): string[] {
 }
 
 type DrillEngine = import('../../src/engine/create-engine.ts').Engine;
+type People = import('./people.ts').People;
 
 /**
  * What the responder has found and gives to carol's incident before planning: the attacker's
@@ -480,7 +481,7 @@ export async function prepareCarol(engine: DrillEngine, id: string, x: SaasCompr
 }
 
 /** After containment: the IR lead's exceptions for what is live by design, each with its reason. */
-export async function exceptCarol(engine: DrillEngine, id: string, x: SaasCompromise, say: (s: string) => void): Promise<void> {
+export async function exceptCarol(engine: DrillEngine, id: string, x: SaasCompromise, say: (s: string) => void, people: People): Promise<void> {
   const view = await engine.show(id);
   const own = view.artifacts.find((a) => a.connector === 'okta:lab' && a.externalId === `factor:${x.okta.ownFactor.id}`)!;
   const session = view.artifacts.find((a) => a.kind === 'access-token' && a.connector === 'aws-iam:lab')!;
@@ -505,7 +506,7 @@ export async function exceptCarol(engine: DrillEngine, id: string, x: SaasCompro
     },
   ];
   for (const e of exceptions) {
-    await engine.grantException(id, e.a.id, 'irene', e.reason, e.until);
+    await engine.grantException(id, await people.attest(engine, id, { action: 'exception', person: 'irene', artifactId: e.a.id, reason: e.reason, expiresAt: e.until }));
     say(`  exception by irene for ${e.a.id} (${e.a.kind}, ${e.a.status}) until ${e.until}: ${e.reason}`);
   }
 }

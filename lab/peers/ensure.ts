@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 
 /** What each peer needs: files that prove it is installed, and the packages that bring them. */
 export const PEERS = [
+  { peer: 'Chromium (report --pdf)', files: ['/usr/bin/chromium'], packages: ['chromium'] },
   { peer: 'OpenSSH server and client (ssh-ca)', files: ['/usr/sbin/sshd', '/usr/bin/ssh', '/usr/bin/ssh-keygen', '/usr/bin/ss'], packages: ['openssh-server', 'openssh-client', 'iproute2'] },
   { peer: 'OpenLDAP slapd (ldap)', files: ['/usr/sbin/slapd', '/usr/bin/ldapwhoami'], packages: ['slapd', 'ldap-utils'] },
   { peer: 'MIT Kerberos KDC (kerberos)', files: ['/usr/sbin/krb5kdc', '/usr/sbin/kadmin.local', '/usr/bin/kinit', '/usr/bin/kvno'], packages: ['krb5-kdc', 'krb5-admin-server', 'krb5-user'] },

@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { SeverError } from '../core/errors.ts';
 import { checkArgv } from './args.ts';
 import { registerEvidence } from './commands/evidence.ts';
+import { registerReport } from './commands/report.ts';
 import { registerIncident } from './commands/incident.ts';
 import { registerDrill } from './commands/drill.ts';
 import { createOutput, inputError, oneLine, reportError, type Output, type Sink } from './output.ts';
@@ -77,6 +78,7 @@ export async function main(argv: string[], io: Partial<CliIo> = {}): Promise<num
   };
   registerIncident(program, run);
   registerEvidence(program, run);
+  registerReport(program, run);
   registerDrill(program, run, (c) => (code = c));
   try {
     await program.parseAsync(argv, { from: 'user' });

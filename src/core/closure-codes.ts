@@ -52,6 +52,18 @@ export const CLOSURE_CATALOGUE = {
     meaning: 'A sign-off names a ledger head older than the last change to the inventory or to an artifact status, or than a reopen: it attests to a state that no longer holds.',
     todo: 'The holder of the role reviews the incident as it is now and signs off again.',
   },
+  UNVERIFIED_SIGNOFF: {
+    meaning: 'A sign-off is not signed by one of the person\'s keys registered in the runbook now (the key was removed, or the stored signature does not verify): it attests to nothing.',
+    todo: 'The holder of the role signs off again with a key registered for them in the runbook.',
+  },
+  UNVERIFIED_EXCEPTION: {
+    meaning: 'An exception is not signed by one of the IR lead\'s keys registered in the runbook now: it does not count.',
+    todo: 'An IR lead grants the exception again, signed with a key registered for them in the runbook.',
+  },
+  STALE_CLOSURE: {
+    meaning: 'The signed closure names a ledger head older than the last change to the incident: it decides on a state that no longer holds.',
+    todo: 'The IR lead reviews the incident as it is now and signs the closure again.',
+  },
   NOT_IR_LEAD: {
     meaning: 'The person closing the incident does not hold ir-lead.',
     todo: 'An IR lead named in the runbook closes the incident.',

@@ -47,6 +47,9 @@ export const ERROR_CATALOGUE = {
   ERR_ACTOR_REFUSED: 'The person acting is not known to the runbook, or does not hold the role the action needs (responders contain).',
   ERR_STEP_EXHAUSTED: 'A durable step ran out of retries or passed its deadline without settling; its artifact is failed with this code instead of waiting forever.',
   ERR_CONTAINMENT_INCOMPLETE: 'Containment or verification ended with artifacts still live, unproven, failed or pending; the details list them.',
+  ERR_ATTESTATION_INVALID: 'A sign-off, exception, closure or reopen was not signed by the person with one of their registered keys, or its signed statement does not match what it claims; the message says which.',
+  ERR_PDF_BROWSER_MISSING: 'Printing a report to PDF needs Chromium, which is not installed; Sever never downloads a browser.',
+  ERR_PDF_FAILED: 'Chromium could not be started or could not print the report to PDF; the message gives its error.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -40,6 +40,10 @@ export interface GateSignoff {
   at: string;
   /** The seq of the ledger head the person saw when signing; absent for a sign-off bound to nothing. */
   ledgerSeq?: number;
+  /** Whether its signature verifies with a key the runbook registers for the person now; absent or false counts as not signed. */
+  verified?: boolean;
+  /** Why it does not verify. */
+  unverifiedReason?: string;
 }
 
 /** An exception as the gate sees it, with what it was bound to when granted. */
@@ -48,6 +52,9 @@ export interface GateException extends ExceptionGrant {
   artifactStatus?: ArtifactStatus;
   /** The seq of the ledger head the IR lead saw. */
   ledgerSeq?: number;
+  /** Whether its signature verifies with a key the runbook registers for the IR lead now; absent or false does not count. */
+  verified?: boolean;
+  unverifiedReason?: string;
 }
 
 export interface ClosureInput {
@@ -120,7 +127,13 @@ export function evaluateClosure(input: ClosureInput): ClosureVerdict {
 
   for (const artifact of unproved) {
     const own = input.exceptions.filter((e) => e.artifactId === artifact.id);
-    const checked = own.map((e) => ({ e, problems: [...exceptionProblems(runbook, e, now), ...staleException(e, artifact, input.reopenedSeq)] }));
+    const checked = own.map((e) => ({
+      e,
+      problems: [
+        ...(e.verified === true ? [] : [{ code: 'UNVERIFIED_EXCEPTION' as const, message: `it is not signed by a key registered for ${e.grantedBy}${e.unverifiedReason ? ` (${e.unverifiedReason})` : ''}` }]),
+        ...exceptionProblems(runbook, e, now), ...staleException(e, artifact, input.reopenedSeq),
+      ],
+    }));
     if (checked.some((c) => c.problems.length === 0)) continue;
     missing.push(statusItem(artifact));
     for (const { e, problems } of checked) {
@@ -130,7 +143,11 @@ export function evaluateClosure(input: ClosureInput): ClosureVerdict {
     }
   }
 
-  const held = input.signoffs.filter((s) => holdsRole(runbook, s.role, s.person));
+  // A sign-off counts only when signed by a key the runbook registers for its person now.
+  for (const s of input.signoffs.filter((x) => x.verified !== true && holdsRole(runbook, x.role, x.person))) {
+    missing.push({ code: 'UNVERIFIED_SIGNOFF', role: s.role, person: s.person, message: `The sign-off for ${s.role} by ${s.person} is not signed by a key registered for ${s.person}${s.unverifiedReason ? ` (${s.unverifiedReason})` : ''}; ${s.person} must sign off again with their registered key.` });
+  }
+  const held = input.signoffs.filter((s) => s.verified === true && holdsRole(runbook, s.role, s.person));
   const isStale = (s: GateSignoff) => s.ledgerSeq === undefined || s.ledgerSeq < input.materialSeq;
   const valid = held.filter((s) => !isStale(s));
   const required = requiredSignoffs(runbook, input.incidentConnectors);
@@ -144,7 +161,7 @@ export function evaluateClosure(input: ClosureInput): ClosureVerdict {
       }
       continue;
     }
-    const invalid = input.signoffs.filter((s) => s.role === role).map((s) => s.person);
+    const invalid = input.signoffs.filter((s) => s.role === role && !holdsRole(runbook, s.role, s.person)).map((s) => s.person);
     const note = invalid.length === 0 ? '' : ` (signed by ${invalid.join(', ')}, ${invalid.length === 1 ? 'who does' : 'who do'} not hold it)`;
     missing.push({ code: 'MISSING_SIGNOFF', role, message: `No sign-off for ${role} by a person holding it in the runbook${note}.` });
   }

@@ -84,29 +84,39 @@ const nonEmpty = z.string().trim().min(1);
 const isoTime = z.iso.datetime({ offset: true });
 const role = z.union([z.enum(['identity-engineering', 'ir-lead']), z.string().regex(/^app-owner:[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected app-owner:<application>')]);
 
+/**
+ * What the person signed (v3): the exact statement text, the armored SSH signature and the
+ * fingerprint of the registered key that made it. Checked again at the gate and offline.
+ */
+const attestation = z.strictObject({
+  statement: z.string().min(1),
+  signature: z.string().min(1),
+  keyFingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'expected an OpenSSH SHA256 fingerprint'),
+});
+
 /** The ledger head an attestation saw: it attests to the incident as of that entry. */
 const ledgerHead = z.strictObject({ seq: z.number().int().nonnegative(), hash: z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 hex digest') });
 
 /**
  * A sign-off: `person` signs for `role` on `incidentId` at `at`, having seen the ledger up to
- * `ledgerHead` (v2). A later change to the inventory or to an artifact status, or a reopen, makes it stale.
+ * `ledgerHead` (v2), signed by the person with a registered key (v3). A later change to the inventory or to an artifact status, or a reopen, makes it stale.
  */
 export const SignoffRecord = defineRecord(
   'sever.signoff',
-  2,
-  z.strictObject({ incidentId: nonEmpty, role, person: nonEmpty, at: isoTime, note: z.string().optional(), ledgerHead }),
+  3,
+  z.strictObject({ incidentId: nonEmpty, role, person: nonEmpty, at: isoTime, note: z.string().optional(), ledgerHead, attestation }),
 );
 
 /**
- * An exception: the IR lead accepts an artifact that is not proved dead, until `expiresAt` (v2:
+ * An exception: the IR lead accepts an artifact that is not proved dead, until `expiresAt` (v3: signed by the IR lead;
  * bound to the ledger head seen and the artifact's status then; a change of either makes it stale).
  */
 export const ExceptionRecord = defineRecord(
   'sever.exception',
-  2,
+  3,
   z.strictObject({
     incidentId: nonEmpty, artifactId: nonEmpty, grantedBy: nonEmpty, reason: nonEmpty, grantedAt: isoTime, expiresAt: isoTime,
-    ledgerHead, artifactStatus: z.enum(ARTIFACT_STATUSES),
+    ledgerHead, artifactStatus: z.enum(ARTIFACT_STATUSES), attestation,
   }),
 );
 

@@ -34,7 +34,21 @@ export interface Runbook {
    */
   roles: Record<FixedRole, string[]> & { responders: string[] };
   applications: RunbookApplication[];
+  /**
+   * Each person's registered public keys (`ssh-ed25519 AAAA…`, `ecdsa-sha2-nistp256 AAAA…`, as in
+   * an allowed-signers file). A sign-off, exception, closure or reopen counts only when signed by
+   * one of the person's own keys; a key belongs to one person only.
+   */
+  keys: Record<string, string[]>;
 }
+
+/** The key types a runbook may register (what `ssh-keygen -Y sign` signs with and Sever verifies). */
+export const SIGNING_KEY_TYPES = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521'] as const;
+const keyLine = z
+  .string()
+  .trim()
+  .max(1_000)
+  .regex(new RegExp(`^(${SIGNING_KEY_TYPES.join('|')}) [A-Za-z0-9+/]+={0,2}( .*)?$`), `expected a public key line: one of ${SIGNING_KEY_TYPES.join(', ')}, then the base64 key (the contents of a .pub file)`);
 
 const person = z.string().trim().min(1);
 const people = z.array(person).min(1);
@@ -53,8 +67,23 @@ export const runbookSchema = z
         }),
       )
       .default([]),
+    keys: z.record(person, z.array(keyLine).min(1)).default({}),
   })
-  .superRefine(...uniqueField('applications', 'name', 'application name'));
+  .superRefine(...uniqueField('applications', 'name', 'application name'))
+  .superRefine((r, ctx) => {
+    const known = new Set([...r.roles.responders, ...r.roles['identity-engineering'], ...r.roles['ir-lead'], ...r.applications.flatMap((a) => a.owners)]);
+    const owner = new Map<string, string>();
+    for (const [who, lines] of Object.entries(r.keys)) {
+      if (!known.has(who)) ctx.addIssue({ code: 'custom', path: ['keys', who], message: `${who} is not named in the runbook's roles or applications` });
+      lines.forEach((line, i) => {
+        const key = line.split(/\s+/).slice(0, 2).join(' ');
+        const prior = owner.get(key);
+        // One key, one person: otherwise one holder could attest as two people.
+        if (prior !== undefined && prior !== who) ctx.addIssue({ code: 'custom', path: ['keys', who, i], message: `this key is already registered to ${prior}; a key belongs to one person` });
+        owner.set(key, who);
+      });
+    }
+  });
 
 const _schemaMatchesInterface = (r: z.output<typeof runbookSchema>): Runbook => r;
 void _schemaMatchesInterface;

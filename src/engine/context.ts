@@ -27,6 +27,13 @@ export interface EngineTuning {
   /** pg-boss batch size per fetch and pollers per queue. */
   batchSize: number;
   pollers: number;
+  /**
+   * Jobs of one queue that one connector may hold at once in this process (pg-boss
+   * `localGroupConcurrency`, each job in its connector's group). A provider whose budget is spent
+   * holds its jobs while their calls wait for the next window: without this cap they would take
+   * every poller and the other providers' steps would wait behind them. At most `pollers`.
+   */
+  jobsPerConnector: number;
   /** How often `contain`/`verify` look at the step table while waiting. */
   waitPollMs: number;
   /** How often, while waiting, every pending step is checked for a live job. */
@@ -52,8 +59,9 @@ export interface JobTuning {
 
 export const DEFAULT_TUNING: EngineTuning = {
   retry: { baseMs: 500, factor: 2, maxMs: 30_000, maxAttempts: 8 },
-  batchSize: 2,
-  pollers: 4,
+  batchSize: 1,
+  pollers: 8,
+  jobsPerConnector: 3,
   waitPollMs: 50,
   liveCheckMs: 2_000,
   deadlineMarginMs: 30_000,

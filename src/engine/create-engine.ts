@@ -3,7 +3,7 @@
  * inputs: missing pieces fail here with a coded error, not at first use.
  */
 import type { Clock, IdSource } from '../core/clock.ts';
-import { requireActor } from '../core/actor.ts';
+import { requireActor, SYSTEM_ACTOR } from '../core/actor.ts';
 import { SeverError } from '../core/errors.ts';
 import type { IdentityMapping } from '../core/model.ts';
 import type { Policy } from '../core/policy.ts';
@@ -17,6 +17,7 @@ import type { Connection } from '../store/types.ts';
 import { addArtifact, type AddArtifactInput } from './add-artifact.ts';
 import { amendArtifact, type AmendArtifactInput } from './amend-artifact.ts';
 import { checkManifest } from './check-manifest.ts';
+import { prepareStatement, type SignedAttestation, type StatementInput } from './attest.ts';
 import { createKeepAliveFetch } from './keepalive-fetch.ts';
 import { close } from './close.ts';
 import { contain, type ContainOptions } from './contain.ts';
@@ -104,7 +105,7 @@ export function createEngine(o: EngineOptions) {
   }
   const tuning: EngineTuning = { ...DEFAULT_TUNING, ...o.tuning, retry: { ...DEFAULT_TUNING.retry, ...o.tuning?.retry } };
   const runner = createRunner({
-    conn: o.conn, log, now: () => o.clock.now(), batchSize: tuning.batchSize, pollers: tuning.pollers,
+    conn: o.conn, log, now: () => o.clock.now(), batchSize: tuning.batchSize, pollers: tuning.pollers, jobsPerConnector: tuning.jobsPerConnector,
     concurrency: (name) => limits.get(name)?.concurrency ?? 1,
   });
   const ctx: EngineContext = {
@@ -144,13 +145,14 @@ export function createEngine(o: EngineOptions) {
     },
     show: (id: string) => showIncident(ctx, id),
     list: () => listIncidentViews(ctx),
-    signoff: (id: string, role: string, person: string, note?: string) => signoff(ctx, id, role, person, note),
-    grantException: (id: string, artifactId: string, by: string, reason: string, expiresAt: string) => grantException(ctx, id, artifactId, by, reason, expiresAt),
-    close: (id: string, closer: string) => close(ctx, id, closer),
-    reopen: async (id: string, actor: string, reason: string, alert?: Record<string, unknown>) => {
-      requireActor(ctx.runbook, actor, 'reopen');
-      return reopen(ctx, id, actor, reason, alert);
-    },
+    /** The statement a person signs for a sign-off, exception, closure or reopen, bound to the ledger head now. */
+    statement: (id: string, input: StatementInput) => prepareStatement(ctx, id, input),
+    /** `expect`, when given, must match what the statement says (e.g. the role and person a command names). */
+    signoff: (id: string, att: SignedAttestation, expect?: { person?: string; role?: string }) => signoff(ctx, id, att, expect),
+    grantException: (id: string, att: SignedAttestation, expect?: { person?: string; artifactId?: string }) => grantException(ctx, id, att, expect),
+    close: (id: string, att: SignedAttestation, expect?: { person?: string }) => close(ctx, id, att, expect),
+    /** A person reopens with a signed statement; Sever itself (`sever`, the reuse watch) with its ledger key. */
+    reopen: (id: string, by: SignedAttestation | typeof SYSTEM_ACTOR, reason: string, alert?: Record<string, unknown>, expect?: { person?: string }) => reopen(ctx, id, by, reason, alert, expect),
     addArtifact: async (id: string, input: AddArtifactInput) => {
       requireActor(ctx.runbook, input.actor, 'add-artifact');
       return addArtifact(ctx, id, input);

@@ -11,6 +11,21 @@ import { listArtifacts, listExceptions, listSignoffs, listSteps, type ArtifactRo
 import { executorsOf, lastDiscoveryFailures, lastMaterialSeq, lastReopenSeq } from '../store/attestation.ts';
 import type { DbOrTx } from '../store/types.ts';
 import type { EngineContext } from './context.ts';
+import { checkAttestation, type SignedAttestation } from '../ledger/attestation.ts';
+import { keysOf } from './attest.ts';
+
+/**
+ * Whether a stored attestation still verifies with a key the runbook registers for `person` now,
+ * and says what its record says (the same person, and for a sign-off the same role).
+ */
+function recheck(ctx: EngineContext, record: unknown, person: string, role?: string): { verified: boolean; unverifiedReason?: string } {
+  const att = (record as { attestation?: SignedAttestation } | null)?.attestation;
+  if (!att) return { verified: false, unverifiedReason: 'it carries no signature (a typed name)' };
+  const c = checkAttestation(att, keysOf(ctx.runbook));
+  if ('code' in c) return { verified: false, unverifiedReason: c.message };
+  if (c.parsed.person !== person || (role !== undefined && c.parsed.role !== role)) return { verified: false, unverifiedReason: 'the signed statement names another person or role than the record' };
+  return { verified: true };
+}
 
 export async function gateArtifacts(db: DbOrTx, incidentId: string, arts: ArtifactRow[]): Promise<GateArtifact[]> {
   const failures = new Map<string, { code: string; message: string; step?: 'revoke' | 'verify' }>();
@@ -52,13 +67,14 @@ export async function closureInput(ctx: EngineContext, db: DbOrTx, incident: Inc
     const r = e.record as BoundRecord & GateException;
     const seq = seqOf(r);
     return {
+      ...recheck(ctx, r, r.grantedBy),
       artifactId: r.artifactId, grantedBy: r.grantedBy, reason: r.reason, expiresAt: r.expiresAt,
       ...(typeof r.artifactStatus === 'string' ? { artifactStatus: r.artifactStatus } : {}), ...(seq !== undefined ? { ledgerSeq: seq } : {}),
     };
   });
   const signoffs: GateSignoff[] = sigs.map((s) => {
     const seq = seqOf(s.record as BoundRecord);
-    return { role: s.role, person: s.person, at: iso(s.at), ...(seq !== undefined ? { ledgerSeq: seq } : {}) };
+    return { role: s.role, person: s.person, at: iso(s.at), ...(seq !== undefined ? { ledgerSeq: seq } : {}), ...recheck(ctx, s.record, s.person, s.role) };
   });
   return {
     incident: { state: incident.state as IncidentState },

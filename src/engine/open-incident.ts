@@ -3,6 +3,7 @@ import { SeverError } from '../core/errors.ts';
 import { SUBJECT_TYPES, type Subject } from '../core/model.ts';
 import { insertIncident } from '../store/repo.ts';
 import type { EngineContext } from './context.ts';
+import { runbookHash } from './attest.ts';
 
 export interface OpenIncidentInput {
   subject: Subject;
@@ -40,6 +41,8 @@ export async function openIncident(ctx: EngineContext, input: OpenIncidentInput)
     });
     await ctx.ledger.append(tx, id, 'incident.opened', input.actor, {
       subject, reason: input.reason ?? '', openedAt: iso(now), ...(compromisedAt !== undefined ? { compromisedAt: iso(compromisedAt) } : {}), publicKey: ctx.ledger.signer.publicJwk, keyId: ctx.ledger.signer.keyId,
+      // The runbook in force, with everyone's registered keys: attestations are checked against it, offline too.
+      runbook: ctx.runbook, runbookHash: runbookHash(ctx.runbook),
     });
   });
   return id;

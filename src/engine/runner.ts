@@ -59,6 +59,8 @@ export interface RunnerOptions {
   now: () => number;
   batchSize: number;
   pollers: number;
+  /** See EngineTuning.jobsPerConnector. */
+  jobsPerConnector: number;
   concurrency: (connector: string) => number;
   jobs?: JobTuning;
 }
@@ -138,11 +140,13 @@ export function createRunner(o: RunnerOptions): Runner {
         const key = `${j.connector}\u0000${Math.max(0, j.startAfterMs ?? 0)}`;
         groups.set(key, [...(groups.get(key) ?? []), j.stepId]);
       }
-      const rows: Array<{ data: StepJob; startAfter?: Date }> = [];
+      const rows: Array<{ data: StepJob; startAfter?: Date; group: { id: string } }> = [];
       for (const [key, ids] of groups) {
-        const startAfterMs = Number(key.split('\u0000')[1]);
+        const [connector, after] = key.split('\u0000') as [string, string];
+        const startAfterMs = Number(after);
         for (let i = 0; i < ids.length; i += STEPS_PER_JOB) {
-          rows.push({ data: { stepIds: ids.slice(i, i + STEPS_PER_JOB) }, ...(startAfterMs > 0 ? { startAfter: new Date(now + startAfterMs) } : {}) });
+          // The job's group is its connector: no connector holds more than jobsPerConnector pollers.
+          rows.push({ data: { stepIds: ids.slice(i, i + STEPS_PER_JOB) }, group: { id: connector }, ...(startAfterMs > 0 ? { startAfter: new Date(now + startAfterMs) } : {}) });
         }
       }
       for (let i = 0; i < rows.length; i += 500) await b.insert(QUEUES[type], rows.slice(i, i + 500), { db });
@@ -154,7 +158,11 @@ export function createRunner(o: RunnerOptions): Runner {
       for (const [type, name] of [...Object.entries(QUEUES), ['dead', DEAD_QUEUE]] as Array<[StepType | 'dead', string]>) {
         await b.work<StepJob>(
           name,
-          { batchSize: o.batchSize, localConcurrency: type === 'dead' ? 1 : o.pollers, burstWhenBatchFull: true, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5, perJobResults: true },
+          {
+            batchSize: o.batchSize,
+            localConcurrency: type === 'dead' ? 1 : o.pollers,
+            ...(type === 'dead' ? {} : { localGroupConcurrency: Math.max(1, Math.min(o.jobsPerConnector, o.pollers)) }),
+            burstWhenBatchFull: true, pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5, perJobResults: true },
           async (batch) => {
             const fail = (ids: string[], e: unknown) => {
               // pg-boss retries the job, then dead-letters it; say why, since a silent retry loop looks like a hang.
@@ -184,8 +192,8 @@ export function createRunner(o: RunnerOptions): Runner {
     },
     async recoverOrphans() {
       const b = await start();
-      const res = await o.conn.db.execute(sql`select id, name, data from ${sql.raw(SCHEMA)}.job where name in (${sql.join(ALL_QUEUES.map((q) => sql`${q}`), sql`, `)}) and state = 'active'`);
-      const active = rowsOf<{ id: string; name: string; data: StepJob }>(res);
+      const res = await o.conn.db.execute(sql`select id, name, data, group_id from ${sql.raw(SCHEMA)}.job where name in (${sql.join(ALL_QUEUES.map((q) => sql`${q}`), sql`, `)}) and state = 'active'`);
+      const active = rowsOf<{ id: string; name: string; data: StepJob; group_id: string | null }>(res);
       if (active.length === 0) return 0;
       await o.conn.db.transaction(async (tx) => {
         const db = fromDrizzle(tx as never, sql as never);
@@ -193,7 +201,7 @@ export function createRunner(o: RunnerOptions): Runner {
           const mine = active.filter((j) => j.name === name);
           if (mine.length === 0) continue;
           await b.deleteJob(name, mine.map((j) => j.id), { db });
-          await b.insert(name, mine.map((j) => ({ data: j.data })), { db });
+          await b.insert(name, mine.map((j) => ({ data: j.data, ...(j.group_id ? { group: { id: j.group_id } } : {}) })), { db });
         }
       });
       o.log.warn({ jobs: active.length }, 'reclaimed the jobs a dead process held');

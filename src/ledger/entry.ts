@@ -41,6 +41,7 @@ export const ENTRY_TYPES = [
   'incident.reopened',
   'alert.raised',
   'key.announced',
+  'runbook.recorded',
 ] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
 

@@ -15,6 +15,7 @@ export function formatVerifyResult(result: BundleResult): string {
     }
     if (result.path !== undefined) lines.push(`  where: ${result.path}`);
     lines.push(`  ${result.part === 'entry' ? 'entry' : result.part}: ${result.reason}`);
+    for (const a of result.attestations ?? []) if (a.status !== 'verified' && a.status !== 'system') lines.push(`  ✗ entry ${a.seq} ${a.type} by ${a.person}${a.role ? ` for ${a.role}` : ''}: ${a.status}: ${a.reason ?? ''}`);
     return lines.join('\n');
   }
   const s = result.summary;
@@ -30,5 +31,7 @@ export function formatVerifyResult(result: BundleResult): string {
       : '  trust: NOT pinned; this proves the bundle is intact, not who made it. Pass the expected key id to pin it.',
     `  exported at ${result.exportedAt}`,
     `  summary: state ${s.state}; ${s.artifacts.length} artifact(s)${statuses === '' ? '' : ` (${statuses})`}; ${s.signoffs.length} sign-off(s)`,
+    `  attestations: ${result.attestations.length === 0 ? 'none' : `${result.attestations.filter((a) => a.status === 'verified').length} of ${result.attestations.length} signed by a key registered to the person`}`,
+    ...result.attestations.map((a) => `    ✓ entry ${a.seq} ${a.type} by ${a.person}${a.role ? ` for ${a.role}` : ''}: ${a.status === 'system' ? 'by Sever itself (ledger key)' : `key ${a.keyFingerprint}`}`),
   ].join('\n');
 }

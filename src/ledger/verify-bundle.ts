@@ -8,6 +8,7 @@ import { bundleEnvelopeSchema, bundleSigningInput, type EvidenceBundle } from '.
 import { firstIssue, type Entry } from './entry.ts';
 import { checkSummary, summarySchema, type BundleSummary } from './summary.ts';
 import { verifyChain, type ChainCheck } from './verify-chain.ts';
+import { verifyAttestations, type AttestationCheck } from './verify-attestations.ts';
 
 export interface VerifyBundleOptions {
   /**
@@ -19,7 +20,7 @@ export interface VerifyBundleOptions {
 }
 
 /** Which part of the bundle failed, in the order they are checked. */
-export type BundlePart = 'json' | 'envelope' | 'keys' | 'entry' | 'head' | 'signature' | 'summary';
+export type BundlePart = 'json' | 'envelope' | 'keys' | 'entry' | 'head' | 'signature' | 'summary' | 'attestation';
 
 export interface BundleVerified {
   ok: true;
@@ -34,6 +35,8 @@ export interface BundleVerified {
   /** Whether trust comes from `expectedKeyId` (true) or from the bundle itself (false). */
   pinned: boolean;
   summary: BundleSummary;
+  /** Every sign-off, exception, closure and reopen, each checked against the keys registered for its person. */
+  attestations: AttestationCheck[];
 }
 
 export interface BundleRejected {
@@ -49,6 +52,8 @@ export interface BundleRejected {
   check?: ChainCheck;
   /** Where in the document, e.g. `publicKeys[1].x` or `summary.artifacts[0].status`. */
   path?: string;
+  /** For `part: 'attestation'`: every attestation with its status (the failing ones named). */
+  attestations?: AttestationCheck[];
 }
 
 export type BundleResult = BundleVerified | BundleRejected;
@@ -163,8 +168,18 @@ function check(input: unknown, options: VerifyBundleOptions): BundleResult {
   const problem = checkSummary(bundle.summary, entries);
   if (problem !== undefined) return reject('summary', `the summary disagrees with the chain: ${problem.reason}`, { index: problem.index, seq: problem.seq, type: problem.type, path: problem.path });
 
+  // Every attestation, checked against the keys the runbook recorded in the chain registers for its person.
+  const attestations = verifyAttestations(entries);
+  const bad = attestations.filter((a) => a.status === 'failed' || a.status === 'unsigned');
+  if (bad.length > 0) {
+    const first = bad[0]!;
+    const r = reject('attestation', `${bad.length} attestation(s) do not verify; first: entry ${first.seq} (${first.type} by ${first.person}${first.role ? ` for ${first.role}` : ''}) is ${first.status}: ${first.reason ?? ''}`, { index: entries.findIndex((e) => e.seq === first.seq), seq: first.seq, type: first.type });
+    return { ...r, attestations };
+  }
+
   return {
     ok: true,
+    attestations,
     incidentId: bundle.incidentId,
     exportedAt: bundle.exportedAt,
     count: chain.count,

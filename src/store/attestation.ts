@@ -10,11 +10,12 @@ const rowsOf = <T>(res: unknown): T[] => (Array.isArray(res) ? res : (res as { r
 
 /**
  * Ledger entry types that change nothing a sign-off attests to: attestations themselves and the
- * refusals of the gate. Everything else (inventory, plan, revocations, verdicts, exceptions,
+ * refusals of the gate, and the runbook being recorded (attestations are checked against the
+ * runbook in force whenever the gate runs). Everything else (inventory, plan, revocations, verdicts, exceptions,
  * alerts, reopen) is material; `incident.state-changed` is material unless it only moves the
  * incident to `awaiting-signoff` (derived from what is already recorded).
  */
-export const NON_MATERIAL_TYPES = ['signoff.recorded', 'signoff.refused', 'close.refused', 'exception.refused'] as const;
+export const NON_MATERIAL_TYPES = ['signoff.recorded', 'signoff.refused', 'close.refused', 'exception.refused', 'runbook.recorded'] as const;
 
 /** The seq of the last material ledger entry of the incident (-1 when there is none). */
 export async function lastMaterialSeq(db: DbOrTx, incidentId: string): Promise<number> {
@@ -54,4 +55,17 @@ export async function executorsOf(db: DbOrTx, incidentId: string): Promise<strin
       or (ack->'rotate'->>'status' = 'already_rotated' and (ack->'rotate'->>'afterOwnCall')::boolean)
     ) order by actor`);
   return rowsOf<{ actor: string }>(res).map((r) => r.actor);
+}
+
+/** The hash of entry `seq` of the incident's chain, or undefined when there is no such entry. */
+export async function ledgerHashAt(db: DbOrTx, incidentId: string, seq: number): Promise<string | undefined> {
+  const res = await db.execute(sql`select hash from ledger_entries where incident_id = ${incidentId} and seq = ${seq}`);
+  return rowsOf<{ hash: string }>(res)[0]?.hash;
+}
+
+/** The hash of the runbook last recorded in the incident's ledger (`incident.opened` or `runbook.recorded`). */
+export async function lastRunbookHash(db: DbOrTx, incidentId: string): Promise<string | undefined> {
+  const res = await db.execute(sql`select entry->'payload'->>'runbookHash' as h from ledger_entries
+    where incident_id = ${incidentId} and type in ('incident.opened', 'runbook.recorded') and entry->'payload' ? 'runbookHash' order by seq desc limit 1`);
+  return rowsOf<{ h: string | null }>(res)[0]?.h ?? undefined;
 }

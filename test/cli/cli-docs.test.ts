@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerIncident } from '../../src/cli/commands/incident.ts';
 import { registerEvidence } from '../../src/cli/commands/evidence.ts';
+import { registerReport } from '../../src/cli/commands/report.ts';
 import { registerDrill } from '../../src/cli/commands/drill.ts';
 
 test('docs/cli.md documents every command and every option', () => {
@@ -12,6 +13,7 @@ test('docs/cli.md documents every command and every option', () => {
   const run = async () => {};
   registerIncident(program, run);
   registerEvidence(program, run);
+  registerReport(program, run);
   registerDrill(program, run, () => {});
   const seen: string[] = [];
   const walk = (c: Command, prefix: string) => {

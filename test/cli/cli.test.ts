@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 /**
  * The CLI as a user meets it: every bad input gets a coded error naming what is wrong and a
  * non-zero exit; secrets never appear in output.
@@ -118,13 +119,36 @@ describe('sever CLI', () => {
     assert.equal(badTier.code, 2);
     assert.match(badTier.stderr, /--tier urgent: expected one of immediate, scheduled-rotation, post-incident-validation/);
     assert.equal((await cli([...g, 'incident', 'contain', id, '--as', 'eddie'])).code, 0, 'nothing to contain: complete');
-    const r = await cli([...g, '--json', 'incident', 'close', id, '--as', 'irene']);
+    // Each person's own key, made by ssh-keygen for the runbook (lab/drill/people.ts).
+    const key = (who: string) => join(dir, 'people', `id_${who}`);
+    const unsigned = await cli([...g, '--json', 'incident', 'close', id, '--as', 'irene']);
+    assert.equal(unsigned.code, 2, 'a closure by a typed name is bad input: it must be signed');
+    assert.match(unsigned.json().error.message, /must be signed with your own SSH key/);
+    const r = await cli([...g, '--json', 'incident', 'close', id, '--as', 'irene', '--key', key('irene')]);
     assert.equal(r.code, 1);
     const missing = r.json().error.details.missing.map((m: { code: string }) => m.code);
     assert.ok(missing.includes('MISSING_SIGNOFF'));
-    const s = await cli([...g, 'incident', 'signoff', id, '--role', 'ir-lead', '--as', 'mallory']);
+    const s = await cli([...g, 'incident', 'signoff', id, '--role', 'ir-lead', '--as', 'mallory', '--key', key('irene')]);
     assert.equal(s.code, 1);
-    assert.match(s.stderr, /ERR_SIGNOFF_REFUSED/);
+    assert.match(s.stderr, /ERR_ATTESTATION_INVALID.*mallory has no registered SSH key/s);
+    const other = await cli([...g, 'incident', 'signoff', id, '--role', 'ir-lead', '--as', 'irene', '--key', key('ida')]);
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /not one of irene's registered keys/);
+    const notHers = await cli([...g, 'incident', 'signoff', id, '--role', 'ir-lead', '--as', 'ida', '--key', key('ida')]);
+    assert.equal(notHers.code, 1);
+    assert.match(notHers.stderr, /ERR_SIGNOFF_REFUSED/);
+    // Signed elsewhere: the statement printed to a file, signed with OpenSSH, submitted with its signature.
+    const file = join(dir, 'statement.json');
+    assert.equal((await cli([...g, 'incident', 'statement', id, '--action', 'signoff', '--role', 'identity-engineering', '--as', 'ida', '--out', file])).code, 0);
+    execFileSync('ssh-keygen', ['-q', '-Y', 'sign', '-n', 'sever-attestation', '-f', key('ida'), file]);
+    const offline = await cli([...g, '--json', 'incident', 'signoff', id, '--role', 'identity-engineering', '--as', 'ida', '--statement', file, '--signature', `${file}.sig`]);
+    assert.equal(offline.code, 0, offline.stderr);
+    assert.match(offline.json().keyFingerprint, /^SHA256:/);
+    const shown = (await cli([...g, '--json', 'incident', 'show', id])).json();
+    assert.deepEqual(shown.signoffs.map((x: { person: string }) => x.person), ['ida']);
+    // The same signed statement cannot be replayed as another role.
+    const replay = await cli([...g, 'incident', 'signoff', id, '--role', 'ir-lead', '--as', 'ida', '--statement', file, '--signature', `${file}.sig`]);
+    assert.equal(replay.code, 1);
   });
 
   it('verifies bundles offline: garbage is unreadable, exit 1', async () => {

@@ -44,24 +44,29 @@ test('a record cannot be made with a different kind or version smuggled into its
   assert.equal(made.version, 2);
 });
 
+const attestation = { statement: '{"kind":"sever.statement"}\n', signature: '-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n', keyFingerprint: `SHA256:${'A'.repeat(43)}` };
+
 test('SignoffRecord', () => {
   const ledgerHead = { seq: 4, hash: 'a'.repeat(64) };
-  const s = SignoffRecord.make({ incidentId: 'inc_1', role: 'app-owner:billing', person: 'bob', at: '2025-01-01T00:00:00.000Z', ledgerHead });
+  const s = SignoffRecord.make({ incidentId: 'inc_1', role: 'app-owner:billing', person: 'bob', at: '2025-01-01T00:00:00.000Z', ledgerHead, attestation });
   assert.deepEqual(SignoffRecord.parse(JSON.parse(JSON.stringify(s))), s);
-  recordInvalid(() => SignoffRecord.make({ incidentId: 'inc_1', role: 'owner', person: 'bob', at: '2025-01-01T00:00:00Z', ledgerHead }), 'sever.signoff v2', 'role');
-  recordInvalid(() => SignoffRecord.make({ incidentId: 'inc_1', role: 'ir-lead', person: 'bob', at: 'yesterday', ledgerHead }), 'at: expected an ISO 8601 date-time (got "yesterday")');
-  recordInvalid(() => SignoffRecord.make({ incidentId: 'inc_1', role: 'ir-lead', person: 'bob', at: '2025-01-01T00:00:00Z' } as never), 'ledgerHead: required');
-  recordInvalid(() => SignoffRecord.parse({ ...s, version: 1 }), 'unsupported version 1');
+  recordInvalid(() => SignoffRecord.make({ incidentId: 'inc_1', role: 'owner', person: 'bob', at: '2025-01-01T00:00:00Z', ledgerHead, attestation }), 'sever.signoff v3', 'role');
+  recordInvalid(() => SignoffRecord.make({ incidentId: 'inc_1', role: 'ir-lead', person: 'bob', at: 'yesterday', ledgerHead, attestation }), 'at: expected an ISO 8601 date-time (got "yesterday")');
+  recordInvalid(() => SignoffRecord.make({ incidentId: 'inc_1', role: 'ir-lead', person: 'bob', at: '2025-01-01T00:00:00Z', attestation } as never), 'ledgerHead: required');
+  // v3: a sign-off is what the person signed; a typed name alone is not a record.
+  recordInvalid(() => SignoffRecord.make({ incidentId: 'inc_1', role: 'ir-lead', person: 'bob', at: '2025-01-01T00:00:00Z', ledgerHead } as never), 'attestation: required');
+  recordInvalid(() => SignoffRecord.make({ incidentId: 'inc_1', role: 'ir-lead', person: 'bob', at: '2025-01-01T00:00:00Z', ledgerHead, attestation: { ...attestation, keyFingerprint: 'MD5:aa' } }), 'keyFingerprint');
+  recordInvalid(() => SignoffRecord.parse({ ...s, version: 2 }), 'unsupported version 2');
 });
 
 test('ExceptionRecord', () => {
   const data = {
     incidentId: 'inc_1', artifactId: 'art_1', grantedBy: 'lea', reason: 'JWT, 5 minutes left', grantedAt: '2025-01-01T00:00:00Z', expiresAt: '2025-01-02T00:00:00+01:00',
-    ledgerHead: { seq: 9, hash: 'b'.repeat(64) }, artifactStatus: 'residual' as const,
+    ledgerHead: { seq: 9, hash: 'b'.repeat(64) }, artifactStatus: 'residual' as const, attestation,
   };
-  assert.deepEqual(ExceptionRecord.make(data), { kind: 'sever.exception', version: 2, ...data });
-  recordInvalid(() => ExceptionRecord.make({ ...data, reason: '' }), 'sever.exception v2', 'reason: must not be empty');
-  recordInvalid(() => ExceptionRecord.parse({ kind: 'sever.exception', version: 2, ...data, expiresAt: undefined }), 'expiresAt: required');
+  assert.deepEqual(ExceptionRecord.make(data), { kind: 'sever.exception', version: 3, ...data });
+  recordInvalid(() => ExceptionRecord.make({ ...data, reason: '' }), 'sever.exception v3', 'reason: must not be empty');
+  recordInvalid(() => ExceptionRecord.parse({ kind: 'sever.exception', version: 3, ...data, expiresAt: undefined }), 'expiresAt: required');
   recordInvalid(() => ExceptionRecord.make({ ...data, artifactStatus: 'gone' as never }), 'artifactStatus');
 });
 

@@ -5,14 +5,14 @@
  * changed provider state; nobody outside the runbook acts.
  */
 import assert from 'node:assert/strict';
+import { attest, withKeys } from '../support/signing.ts';
 import { after, before, describe, it } from 'node:test';
 import { createMemoryConnector, createMemoryProvider, type MemoryProvider } from '../../lab/memory/provider.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { DEFAULT_POLICY } from '../../src/core/policy.ts';
-import { parseRunbook } from '../../src/core/runbook.ts';
 import { startHarness, type Harness } from '../support/engine-harness.ts';
 
-const RUNBOOK = parseRunbook({
+const RUNBOOK = withKeys({
   version: 1,
   roles: { 'identity-engineering': ['ida'], 'ir-lead': ['irene', 'ivan'], responders: ['eddie', 'irene', 'ida'] },
   applications: [{ name: 'payroll', connectors: ['memory:*'], owners: ['paula'] }],
@@ -35,7 +35,7 @@ describe('attestations and deeds', { timeout: 120_000 }, () => {
   };
   const codes = async (id: string, closer = 'irene') => {
     try {
-      await h.engine.close(id, closer);
+      await attest.close(h.engine, id, closer);
       return [];
     } catch (e: any) {
       assert.equal(e.code, 'ERR_CLOSE_REFUSED');
@@ -53,9 +53,9 @@ describe('attestations and deeds', { timeout: 120_000 }, () => {
 
   it('sign-offs are refused before containment has settled, and bound to the ledger head after', async () => {
     const id = await incidentWith('dora');
-    await assert.rejects(h.engine.signoff(id, 'identity-engineering', 'ida'), { code: 'ERR_SIGNOFF_REFUSED', message: /cannot be signed off yet/ });
+    await assert.rejects(attest.signoff(h.engine, id, 'identity-engineering', 'ida'), { code: 'ERR_SIGNOFF_REFUSED', message: /cannot be signed off yet/ });
     await h.engine.contain(id, 'eddie');
-    await h.engine.signoff(id, 'identity-engineering', 'ida');
+    await attest.signoff(h.engine, id, 'identity-engineering', 'ida');
     const view = await h.engine.show(id);
     const s = view.signoffs.find((x) => x.role === 'identity-engineering')!;
     assert.equal(s.stale, false);
@@ -65,13 +65,13 @@ describe('attestations and deeds', { timeout: 120_000 }, () => {
   it('a change after a sign-off (an artifact amended, a new one contained) makes it stale; signing again counts', async () => {
     const id = await incidentWith('emma');
     await h.engine.contain(id, 'eddie');
-    for (const [role, who] of [['identity-engineering', 'ida'], ['app-owner:payroll', 'paula'], ['ir-lead', 'ivan']] as const) await h.engine.signoff(id, role, who);
+    for (const [role, who] of [['identity-engineering', 'ida'], ['app-owner:payroll', 'paula'], ['ir-lead', 'ivan']] as const) await attest.signoff(h.engine, id, role, who);
     const [first] = (await h.engine.show(id)).artifacts;
     await h.engine.amendArtifact(id, { artifactId: first!.id, attributes: { note: 'seen in the phishing kit' }, actor: 'ida' });
     const stale = await codes(id);
     assert.deepEqual(stale, ['STALE_SIGNOFF', 'STALE_SIGNOFF', 'STALE_SIGNOFF']);
     assert.ok((await h.engine.show(id)).signoffs.every((x) => x.stale));
-    for (const [role, who] of [['identity-engineering', 'ida'], ['app-owner:payroll', 'paula'], ['ir-lead', 'ivan']] as const) await h.engine.signoff(id, role, who);
+    for (const [role, who] of [['identity-engineering', 'ida'], ['app-owner:payroll', 'paula'], ['ir-lead', 'ivan']] as const) await attest.signoff(h.engine, id, role, who);
     assert.deepEqual(await codes(id), []);
     assert.equal((await h.engine.show(id)).state, 'remediated');
   });
@@ -79,9 +79,9 @@ describe('attestations and deeds', { timeout: 120_000 }, () => {
   it('a reopen and new containment make earlier sign-offs stale', async () => {
     const id = await incidentWith('finn', 1);
     await h.engine.contain(id, 'eddie');
-    for (const [role, who] of [['identity-engineering', 'ida'], ['app-owner:payroll', 'paula'], ['ir-lead', 'ivan']] as const) await h.engine.signoff(id, role, who);
-    await h.engine.close(id, 'irene');
-    await h.engine.reopen(id, 'irene', 'a revoked token was used again');
+    for (const [role, who] of [['identity-engineering', 'ida'], ['app-owner:payroll', 'paula'], ['ir-lead', 'ivan']] as const) await attest.signoff(h.engine, id, role, who);
+    await attest.close(h.engine, id, 'irene');
+    await attest.reopen(h.engine, id, 'irene', 'a revoked token was used again');
     p.add({ subject: 'finn', kind: 'refresh-token', externalId: 'finn-late', revocable: true });
     await h.engine.discover(id, 'ida');
     await h.engine.contain(id, 'eddie');
@@ -97,9 +97,9 @@ describe('attestations and deeds', { timeout: 120_000 }, () => {
     const dead = arts.find((a) => a.status === 'verified-dead')!;
     const live = arts.find((a) => a.status === 'still-live')!;
     assert.ok(dead && live, JSON.stringify(arts.map((a) => a.status)));
-    await assert.rejects(h.engine.grantException(id, dead.id, 'irene', 'no', new Date(Date.now() + 3_600_000).toISOString()), { code: 'ERR_EXCEPTION_REFUSED', message: /already proved/ });
-    await h.engine.grantException(id, live.id, 'irene', 'accepted while the provider investigates', new Date(Date.now() + 3_600_000).toISOString());
-    for (const [role, who] of [['identity-engineering', 'ida'], ['app-owner:payroll', 'paula'], ['ir-lead', 'ivan']] as const) await h.engine.signoff(id, role, who);
+    await assert.rejects(attest.exception(h.engine, id, dead.id, 'irene', 'no', new Date(Date.now() + 3_600_000).toISOString()), { code: 'ERR_EXCEPTION_REFUSED', message: /already proved/ });
+    await attest.exception(h.engine, id, live.id, 'irene', 'accepted while the provider investigates', new Date(Date.now() + 3_600_000).toISOString());
+    for (const [role, who] of [['identity-engineering', 'ida'], ['app-owner:payroll', 'paula'], ['ir-lead', 'ivan']] as const) await attest.signoff(h.engine, id, role, who);
     const gate = async () => (await h.engine.show(id)).gate.missing.map((m) => m.code);
     assert.deepEqual(await gate(), [], 'the exception counts while the artifact is as it was');
     // Contained again and still live: a new verdict for it, so the exception and the sign-offs are stale.
@@ -117,7 +117,7 @@ describe('attestations and deeds', { timeout: 120_000 }, () => {
     await h.engine.contain(id, 'irene');
     await h.engine.contain(id, 'eddie'); // nothing left to revoke
     assert.deepEqual((await h.engine.show(id)).executors, ['irene']);
-    for (const [role, who] of [['identity-engineering', 'ida'], ['app-owner:payroll', 'paula'], ['ir-lead', 'ivan']] as const) await h.engine.signoff(id, role, who);
+    for (const [role, who] of [['identity-engineering', 'ida'], ['app-owner:payroll', 'paula'], ['ir-lead', 'ivan']] as const) await attest.signoff(h.engine, id, role, who);
     assert.deepEqual(await codes(id, 'irene'), ['SOLE_EXECUTOR'], 'the only person who revoked cannot close, whoever else ran contain');
     assert.deepEqual(await codes(id, 'ivan'), []);
   });

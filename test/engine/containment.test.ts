@@ -1,4 +1,5 @@
 import { describe, it, before, after } from 'node:test';
+import { attest } from '../support/signing.ts';
 import assert from 'node:assert/strict';
 import { systemClock } from '../../src/core/clock.ts';
 import { listLedger } from '../../src/store/repo.ts';
@@ -42,7 +43,7 @@ for (const driver of DRIVERS) {
     });
 
     it('refuses to close before containment, listing what is missing', async () => {
-      await assert.rejects(h.engine.close(id, 'irene'), (e: any) => {
+      await assert.rejects(attest.close(h.engine, id, 'irene'), (e: any) => {
         assert.equal(e.code, 'ERR_CLOSE_REFUSED');
         const codes = new Set(e.details.missing.map((m: any) => m.code));
         assert.ok(codes.has('MISSING_SIGNOFF'));
@@ -72,12 +73,14 @@ for (const driver of DRIVERS) {
     });
 
     it('enforces separation of duties and roles at closure', async () => {
-      await assert.rejects(h.engine.signoff(id, 'ir-lead', 'mallory'), { code: 'ERR_SIGNOFF_REFUSED' });
-      await h.engine.signoff(id, 'identity-engineering', 'ida');
-      await h.engine.signoff(id, 'app-owner:payroll', 'paula');
-      await assert.rejects(h.engine.close(id, 'irene'), (e: any) => e.details.missing.some((m: any) => m.code === 'MISSING_SIGNOFF' && m.role === 'ir-lead'));
-      await h.engine.signoff(id, 'ir-lead', 'irene');
-      await h.engine.close(id, 'irene');
+      // Someone the runbook registers no key for attests to nothing; a key holder who does not hold the role is refused.
+      await assert.rejects(attest.signoff(h.engine, id, 'ir-lead', 'mallory'), { code: 'ERR_ATTESTATION_INVALID', message: /mallory has no registered SSH key/ });
+      await assert.rejects(attest.signoff(h.engine, id, 'ir-lead', 'paula'), { code: 'ERR_SIGNOFF_REFUSED' });
+      await attest.signoff(h.engine, id, 'identity-engineering', 'ida');
+      await attest.signoff(h.engine, id, 'app-owner:payroll', 'paula');
+      await assert.rejects(attest.close(h.engine, id, 'irene'), (e: any) => e.details.missing.some((m: any) => m.code === 'MISSING_SIGNOFF' && m.role === 'ir-lead'));
+      await attest.signoff(h.engine, id, 'ir-lead', 'irene');
+      await attest.close(h.engine, id, 'irene');
       const v = await h.engine.show(id);
       assert.equal(v.state, 'remediated');
       assert.ok(v.artifacts.every((a) => !a.valueHeld));

@@ -4,6 +4,7 @@
  * the provider's own opinion of a token that can be replayed.
  */
 import assert from 'node:assert/strict';
+import { attest } from '../support/signing.ts';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startLabIdp, type LabIdp } from '../../lab/idp/start.ts';
 import { resolveSecretRef } from '../../src/config/secret-ref.ts';
@@ -56,7 +57,7 @@ describe('graded proof through the engine', { timeout: 120_000 }, () => {
     const item = view.gate.missing.find((m) => m.code === 'UNPROVEN');
     assert.ok(item, 'the gate lists it as unproven');
     assert.match(item.message, /only self-report proof.*requires replay.*--attribute clientId=<client>/);
-    await assert.rejects(h.engine.close(id, 'irene'), { code: 'ERR_CLOSE_REFUSED' });
+    await assert.rejects(attest.close(h.engine, id, 'irene'), { code: 'ERR_CLOSE_REFUSED' });
     const [verdict] = (await entries(id, 'artifact.verdict')).flatMap((e) => e.payload.verdicts);
     assert.deepEqual([verdict.verdict, verdict.strength, verdict.required], ['unproven', 'self-report', 'replay']);
     assert.match(verdict.reason, /clientId/);

@@ -3,6 +3,7 @@
  * revocations applied late, rate budgets. The engine must not be fooled and must not overrun.
  */
 import { describe, it, before, after } from 'node:test';
+import { attest } from '../support/signing.ts';
 import assert from 'node:assert/strict';
 import { systemClock } from '../../src/core/clock.ts';
 import { createMemoryConnector, createMemoryProvider, memoryManifest, type MemoryProvider } from '../../lab/memory/provider.ts';
@@ -51,26 +52,26 @@ describe('misbehaving providers (PGlite)', () => {
     assert.ok(v.gate.missing.some((m) => m.code === 'STILL_LIVE' && (m as { artifactId?: string }).artifactId === lie.id), JSON.stringify(v.gate.missing));
 
     // Only the IR lead may accept it, with a reason and a future expiry; then the gate lets it pass.
-    await assert.rejects(h.engine.grantException(id, lie.id, 'ida', 'provider bug', new Date(Date.now() + 3600_000).toISOString()), { code: 'ERR_EXCEPTION_REFUSED' });
-    await assert.rejects(h.engine.grantException(id, lie.id, 'irene', '', new Date(Date.now() + 3600_000).toISOString()), { code: 'ERR_EXCEPTION_REFUSED' });
-    await h.engine.grantException(id, lie.id, 'irene', 'vendor ticket 4711: token disabled at the gateway', new Date(Date.now() + 3600_000).toISOString());
+    await assert.rejects(attest.exception(h.engine, id, lie.id, 'ida', 'provider bug', new Date(Date.now() + 3600_000).toISOString()), { code: 'ERR_EXCEPTION_REFUSED' });
+    await assert.rejects(attest.exception(h.engine, id, lie.id, 'irene', '', new Date(Date.now() + 3600_000).toISOString()), { code: 'ERR_INPUT_INVALID' });
+    await attest.exception(h.engine, id, lie.id, 'irene', 'vendor ticket 4711: token disabled at the gateway', new Date(Date.now() + 3600_000).toISOString());
     const after = await h.engine.show(id);
     assert.equal(after.state, 'awaiting-signoff');
     assert.ok(!after.gate.missing.some((m) => m.code === 'STILL_LIVE'));
 
     // Separation of duties: the sole executor (by deeds: her run revoked something) cannot close alone.
     limited.add({ subject: 'nobody', kind: 'api-key', externalId: 'key-of-nobody', revocable: true });
-    await h.engine.signoff(id, 'identity-engineering', 'ida');
-    await h.engine.signoff(id, 'app-owner:payroll', 'paula');
-    await h.engine.signoff(id, 'ir-lead', 'irene');
+    await attest.signoff(h.engine, id, 'identity-engineering', 'ida');
+    await attest.signoff(h.engine, id, 'app-owner:payroll', 'paula');
+    await attest.signoff(h.engine, id, 'ir-lead', 'irene');
     const id2 = await h.engine.openIncident({ subject: { type: 'human', handle: 'nobody', identifiers: {} }, actor: 'irene' });
     await h.engine.discover(id2, 'irene');
     await h.engine.plan(id2, 'irene');
     await h.engine.contain(id2, 'irene');
-    await h.engine.signoff(id2, 'identity-engineering', 'ida');
-    await h.engine.signoff(id2, 'ir-lead', 'irene');
-    await assert.rejects(h.engine.close(id2, 'irene'), (e: any) => e.details.missing.some((m: any) => m.code === 'SOLE_EXECUTOR'));
-    await h.engine.close(id, 'irene');
+    await attest.signoff(h.engine, id2, 'identity-engineering', 'ida');
+    await attest.signoff(h.engine, id2, 'ir-lead', 'irene');
+    await assert.rejects(attest.close(h.engine, id2, 'irene'), (e: any) => e.details.missing.some((m: any) => m.code === 'SOLE_EXECUTOR'));
+    await attest.close(h.engine, id, 'irene');
     assert.equal((await h.engine.show(id)).state, 'remediated');
   });
 });

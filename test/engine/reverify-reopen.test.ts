@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { attest } from '../support/signing.ts';
 import assert from 'node:assert/strict';
 import { systemClock } from '../../src/core/clock.ts';
 import { listLedger } from '../../src/store/repo.ts';
@@ -26,9 +27,9 @@ test('verify re-proves what was still live once the provider catches up; a close
     assert.equal(p.calls.revoke, revokesBefore, 'verify never revokes');
     assert.equal((await h.engine.show(id)).state, 'awaiting-signoff');
 
-    for (const [role, who] of [['identity-engineering', 'ida'], ['app-owner:payroll', 'paula'], ['ir-lead', 'irene']] as const) await h.engine.signoff(id, role, who);
-    await h.engine.close(id, 'irene');
-    await assert.rejects(h.engine.signoff(id, 'ir-lead', 'irene'), { code: 'ERR_SIGNOFF_REFUSED' });
+    for (const [role, who] of [['identity-engineering', 'ida'], ['app-owner:payroll', 'paula'], ['ir-lead', 'irene']] as const) await attest.signoff(h.engine, id, role, who);
+    await attest.close(h.engine, id, 'irene');
+    await assert.rejects(attest.signoff(h.engine, id, 'ir-lead', 'irene'), { code: 'ERR_SIGNOFF_REFUSED' });
     await h.engine.reopen(id, 'sever', 'revoked refresh token rt-1 presented again', { artifactExternalId: 'rt-1', seenAt: new Date().toISOString() });
     const v = await h.engine.show(id);
     assert.equal(v.state, 'reopened');

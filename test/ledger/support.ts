@@ -2,7 +2,9 @@
  * Shared fixtures for the ledger tests: deterministic keys (from fixed seeds), a frozen clock and
  * a small but complete incident chain.
  */
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { canonicalize } from '../../src/ledger/canonical.ts';
+import { ATTESTATION_NAMESPACE, ed25519PublicLine, parseSshSignature, signSshEd25519 } from '../../src/ledger/ssh-signature.ts';
 import { frozenClock } from '../../src/core/clock.ts';
 import { buildBundle, buildEntry, createSigner, exportPrivateJwk, type BundleSummary, type Entry, type EntryType, type EvidenceBundle, type Signer } from '../../src/ledger/index.ts';
 
@@ -20,7 +22,8 @@ export const T0 = Date.UTC(2025, 0, 31, 12, 0, 0);
 export interface Step {
   type: EntryType;
   actor?: string;
-  payload: Record<string, unknown>;
+  /** Or made from the entries before it (an attestation is bound to the head its signer saw). */
+  payload: Record<string, unknown> | ((prev: readonly Entry[]) => Record<string, unknown>);
 }
 
 /** Builds a chain from steps, one second apart, all signed by `signer`. */
@@ -28,24 +31,45 @@ export function buildChain(signer: Signer, steps: readonly Step[], incidentId = 
   const clock = frozenClock(T0);
   const out: Entry[] = [];
   for (const s of steps) {
-    out.push(buildEntry(out.at(-1), { incidentId, type: s.type, actor: s.actor ?? 'sever', payload: s.payload }, { clock, signer }));
+    const payload = typeof s.payload === 'function' ? s.payload(out) : s.payload;
+    out.push(buildEntry(out.at(-1), { incidentId, type: s.type, actor: s.actor ?? 'sever', payload }, { clock, signer }));
     clock.advance(1000);
   }
   return out;
 }
 
-/** A whole incident: opened, discovered, revoked, verified, signed off, closed. Eight entries. */
+/** carol's own SSH key (Ed25519 from a fixed seed: her signatures are reproducible too). */
+export const CAROL_KEY = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(SEED_B, 'hex')]), format: 'der', type: 'pkcs8' });
+
+/** The runbook recorded when the incident opens: carol is the IR lead, with her key. */
+export const RUNBOOK = {
+  version: 1, roles: { 'identity-engineering': ['carol@example.com'], 'ir-lead': ['carol@example.com'], responders: ['alice@example.com'] }, applications: [],
+  keys: { 'carol@example.com': [`${ed25519PublicLine(CAROL_KEY)} carol`] },
+};
+
+/** carol's signed statement for `action`, bound to the last of `prev`. */
+export function carolAttests(prev: readonly Entry[], action: 'signoff' | 'close', incidentId = 'inc_test', key: KeyObject = CAROL_KEY) {
+  const head = prev.at(-1)!;
+  const statement = `${canonicalize({
+    kind: 'sever.statement', version: 1, action, incidentId, person: 'carol@example.com', ...(action === 'signoff' ? { role: 'ir-lead' } : {}),
+    ledgerHead: { seq: head.seq, hash: head.hash }, at: '2025-01-31T12:00:00.000Z',
+  })}\n`;
+  const signature = signSshEd25519(key, statement, ATTESTATION_NAMESPACE);
+  return { statement, signature, keyFingerprint: parseSshSignature(signature).publicKey.fingerprint };
+}
+
+/** A whole incident: opened, discovered, revoked, verified, signed off, closed. Nine entries. */
 export function incidentSteps(signer: Signer): Step[] {
   return [
-    { type: 'incident.opened', actor: 'alice@example.com', payload: { subject: { type: 'human', handle: 'bob@example.com' }, reason: 'phished', publicKey: { ...signer.publicJwk } } },
+    { type: 'incident.opened', actor: 'alice@example.com', payload: { subject: { type: 'human', handle: 'bob@example.com' }, reason: 'phished', publicKey: { ...signer.publicJwk }, runbook: RUNBOOK } },
     { type: 'artifact.discovered', payload: { connector: 'oidc:main', artifacts: [{ artifactId: 'art_1', kind: 'refresh-token', externalId: 'rt-1', secretHash: 'ab'.repeat(32) }] } },
     { type: 'plan.created', payload: { plan: { items: [{ artifactId: 'art_1', tier: 'immediate', action: 'revoke' }] } } },
     { type: 'revoke.intent', payload: { artifactId: 'art_1', connector: 'oidc:main', method: 'revocation-endpoint' } },
     { type: 'revoke.response', payload: { artifactId: 'art_1', status: 'revoked', responseStatus: 200 } },
     { type: 'verify.observation', payload: { artifactId: 'art_1', connector: 'oidc:main', kind: 'refresh-token', verdict: 'dead', observedHash: 'cd'.repeat(32) } },
     { type: 'artifact.verdict', payload: { artifactId: 'art_1', connector: 'oidc:main', kind: 'refresh-token', verdict: 'verified-dead', proofSeq: 5 } },
-    { type: 'signoff.recorded', actor: 'carol@example.com', payload: { role: 'ir-lead', person: 'carol@example.com' } },
-    { type: 'incident.closed', actor: 'carol@example.com', payload: { reason: 'all artifacts verified dead' } },
+    { type: 'signoff.recorded', actor: 'carol@example.com', payload: (prev) => ({ role: 'ir-lead', person: 'carol@example.com', signoff: { attestation: carolAttests(prev, 'signoff') } }) },
+    { type: 'incident.closed', actor: 'carol@example.com', payload: (prev) => ({ reason: 'all artifacts verified dead', closer: 'carol@example.com', attestation: carolAttests(prev, 'close') }) },
   ];
 }
 

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { randomIds, type Clock } from '../../src/core/clock.ts';
 import { DEFAULT_POLICY, type Policy } from '../../src/core/policy.ts';
-import { parseRunbook, type Runbook } from '../../src/core/runbook.ts';
+import type { Runbook } from '../../src/core/runbook.ts';
+import { withKeys } from './signing.ts';
 import { createEngine, type Engine, type EngineOptions } from '../../src/engine/create-engine.ts';
 import { secretBoxFromKey } from '../../src/engine/secret-box.ts';
 import { loadOrCreateKeyFile } from '../../src/ledger/index.ts';
@@ -15,7 +16,8 @@ import type { Connector } from '../../src/connectors/contract.ts';
 import type { EngineTuning } from '../../src/engine/context.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';
 
-export const TEST_RUNBOOK = parseRunbook({
+/** Every person named has their own key (test/support/signing.ts). */
+export const TEST_RUNBOOK = withKeys({
   version: 1,
   roles: { 'identity-engineering': ['ida'], 'ir-lead': ['irene'], responders: ['eddie', 'ida', 'irene'] },
   applications: [{ name: 'payroll', connectors: ['memory:*'], owners: ['paula'] }],

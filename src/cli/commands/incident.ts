@@ -5,7 +5,21 @@ import type { StepsSummary } from '../../engine/wait.ts';
 import * as arg from '../args.ts';
 import type { Run } from '../main.ts';
 import { inputError, oneLine, table, type Output } from '../output.ts';
-import { defaultActor } from '../session.ts';
+import { defaultActor, ensureWritableFile } from '../session.ts';
+import { writeFileSync } from 'node:fs';
+import type { Engine } from '../../engine/create-engine.ts';
+import type { StatementInput } from '../../engine/attest.ts';
+import { parseSshSignature } from '../../ledger/ssh-signature.ts';
+import type { SignedAttestation } from '../../ledger/attestation.ts';
+import { signedAttestation, type SignOptions } from '../sign.ts';
+
+const keyOf = (a: SignedAttestation): string => {
+  try {
+    return parseSshSignature(a.signature).publicKey.fingerprint;
+  } catch {
+    return 'unknown';
+  }
+};
 import { readValueFile } from './value-file.ts';
 
 const counts = (byStatus: Record<string, number>) => Object.entries(byStatus).map(([k, v]) => `${v} ${k}`).join(', ');
@@ -192,39 +206,85 @@ export function registerIncident(program: Command, run: Run): void {
       out.result(l, (l) => (l.length ? table([['ID', 'STATE', 'SUBJECT', 'OPENED'], ...l.map((i: any) => [i.id, i.state, i.subject, i.openedAt])]) : 'no incidents'));
     }));
 
-  incident.command('signoff <id>').description('sign off for a runbook role')
+  // Attestations are signed by the person with their own key: --key, or --statement and --signature.
+  const signing = (c: Command) => c
+    .option('--key <file>', 'your SSH key for ssh-keygen -Y sign: a private key, or a .pub whose private half is in ssh-agent (default $SEVER_SIGNING_KEY)')
+    .option('--statement <file>', 'a statement from `incident statement`, signed elsewhere (with --signature)')
+    .option('--signature <file>', 'its signature: ssh-keygen -Y sign -n sever-attestation -f <key> <statement>');
+  const attest = async (e: Engine, o: SignOptions, inc: string, input: StatementInput) =>
+    signedAttestation(o, async () => (await e.statement(inc, input)).text);
+
+  signing(incident.command('signoff <id>').description('sign off for a runbook role, signed with your own registered key')
     .requiredOption('--role <role>', 'identity-engineering, ir-lead, or app-owner:<application>')
-    .requiredOption('--as <person>', 'who signs').option('--note <text>')
+    .requiredOption('--as <person>', 'who signs (as the runbook names them; the key must be registered to them)').option('--note <text>'))
     .action((id, o) => run(async (g, out, cx) => {
       const [inc, role, who] = [arg.id(id, '<id>'), arg.role(o.role), arg.person(o.as)];
       const note = o.note === undefined ? undefined : arg.text(o.note, '--note');
-      await cx.withEngine(g, (e) => e.signoff(inc, role, who, note));
-      out.result({ id: inc, role, person: who }, (r) => `signed off ${r.role} by ${r.person}`);
+      const key = await cx.withEngine(g, async (e) => {
+        const att = await attest(e, o, inc, { action: 'signoff', person: who, role, ...(note ? { note } : {}) });
+        await e.signoff(inc, att, { person: who, role });
+        return keyOf(att);
+      });
+      out.result({ id: inc, role, person: who, keyFingerprint: key }, (r) => `signed off ${r.role} by ${r.person} (key ${r.keyFingerprint})`);
     }));
 
-  incident.command('except <id>').description('IR lead: accept an artifact that is not proved dead, with a reason and an expiry')
+  signing(incident.command('except <id>').description('IR lead: accept an artifact that is not proved dead, with a reason and an expiry, signed with your key')
     .requiredOption('--artifact <artifactId>').requiredOption('--reason <text>').requiredOption('--expires <time>', 'ISO-8601 time or duration (24h)')
-    .requiredOption('--as <person>')
+    .requiredOption('--as <person>'))
     .action((id, o) => run(async (g, out, cx) => {
       const [inc, artifactId, who] = [arg.id(id, '<id>'), arg.id(o.artifact, '--artifact'), arg.person(o.as)];
       const reason = arg.text(o.reason, '--reason', { required: true });
       const expiresAt = arg.time(o.expires, '--expires');
-      await cx.withEngine(g, (e) => e.grantException(inc, artifactId, who, reason, expiresAt));
+      await cx.withEngine(g, async (e) => e.grantException(inc, await attest(e, o, inc, { action: 'exception', person: who, artifactId, reason, expiresAt }), { person: who, artifactId }));
       out.result({ id: inc, artifactId, expiresAt }, (r) => `exception granted for ${r.artifactId} until ${r.expiresAt}`);
     }));
 
-  incident.command('close <id>').description('close as remediated through the closure gate').requiredOption('--as <person>', 'the IR lead closing it')
+  signing(incident.command('close <id>').description('close as remediated through the closure gate, signed with the IR lead\'s key').requiredOption('--as <person>', 'the IR lead closing it'))
     .action((id, o) => run(async (g, out, cx) => {
       const [inc, who] = [arg.id(id, '<id>'), arg.person(o.as)];
-      await cx.withEngine(g, (e) => e.close(inc, who));
+      await cx.withEngine(g, async (e) => e.close(inc, await attest(e, o, inc, { action: 'close', person: who }), { person: who }));
       out.result({ id: inc, state: 'remediated' }, (r) => `incident ${r.id} closed as remediated`);
     }));
 
-  incident.command('reopen <id>').description('reopen a remediated incident').requiredOption('--reason <text>').requiredOption('--as <person>')
+  signing(incident.command('reopen <id>').description('reopen a remediated incident, signed with your key').requiredOption('--reason <text>').requiredOption('--as <person>'))
     .action((id, o) => run(async (g, out, cx) => {
       const [inc, who, reason] = [arg.id(id, '<id>'), arg.person(o.as), arg.text(o.reason, '--reason', { required: true })];
-      await cx.withEngine(g, (e) => e.reopen(inc, who, reason));
+      await cx.withEngine(g, async (e) => e.reopen(inc, await attest(e, o, inc, { action: 'reopen', person: who, reason }), reason, undefined, { person: who }));
       out.result({ id: inc, state: 'reopened' }, (r) => `incident ${r.id} reopened`);
+    }));
+
+  incident.command('statement <id>').description('print the statement to sign for a sign-off, exception, closure or reopen (then: ssh-keygen -Y sign -n sever-attestation -f <key> <file>)')
+    .requiredOption('--action <action>', 'signoff, exception, close or reopen')
+    .requiredOption('--as <person>', 'who will sign it')
+    .option('--role <role>', 'for signoff').option('--artifact <artifactId>', 'for exception').option('--reason <text>', 'for exception and reopen')
+    .option('--expires <time>', 'for exception').option('--note <text>', 'for signoff')
+    .option('--out <file>', 'write the statement to this file (to sign it there) instead of standard output')
+    .action((id, o) => run(async (g, out, cx) => {
+      const inc = arg.id(id, '<id>');
+      const action = o.action as StatementInput['action'];
+      if (!['signoff', 'exception', 'close', 'reopen'].includes(action)) throw inputError(`--action ${oneLine(String(o.action))}: expected signoff, exception, close or reopen`, { field: '--action' });
+      const need = (v: unknown, flag: string) => {
+        if (v === undefined) throw inputError(`${flag}: required for --action ${action}`, { field: flag });
+      };
+      if (action === 'signoff') need(o.role, '--role');
+      if (action === 'exception') [[o.artifact, '--artifact'], [o.reason, '--reason'], [o.expires, '--expires']].forEach(([v, f]) => need(v, f as string));
+      if (action === 'reopen') need(o.reason, '--reason');
+      const input: StatementInput = {
+        action, person: arg.person(o.as),
+        ...(o.role !== undefined ? { role: arg.role(o.role) } : {}),
+        ...(o.artifact !== undefined ? { artifactId: arg.id(o.artifact, '--artifact') } : {}),
+        ...(o.reason !== undefined ? { reason: arg.text(o.reason, '--reason', { required: true }) } : {}),
+        ...(o.expires !== undefined ? { expiresAt: arg.time(o.expires, '--expires') } : {}),
+        ...(o.note !== undefined ? { note: arg.text(o.note, '--note') } : {}),
+      };
+      if (o.out !== undefined) ensureWritableFile(o.out, '--out');
+      const st = await cx.withEngine(g, (e) => e.statement(inc, input));
+      if (o.out !== undefined) {
+        writeFileSync(o.out, st.text, { mode: 0o600 });
+        out.result({ id: inc, file: o.out, ledgerHead: st.statement.ledgerHead }, (r) => `statement written to ${r.file}; sign it: ssh-keygen -Y sign -n sever-attestation -f <your key> ${r.file}`);
+      } else {
+        out.result({ id: inc, statement: st.text, ledgerHead: st.statement.ledgerHead }, (r) => r.statement.trimEnd());
+      }
     }));
 
   incident.command('amend <id>').description('give an artifact what a stronger proof needs (an attribute such as clientId, or its value); then run `incident verify`')

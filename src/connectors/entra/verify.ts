@@ -89,9 +89,12 @@ export async function verifyEntra(d: VerifyDeps, a: ArtifactHandle): Promise<Ver
     }
     case 'oauth-grant': {
       const grantId = need(d.name, a, 'grantId');
-      // An integration's grant (found through its service principal) is re-listed there; a user's, on the user.
+      // Re-listed on the user it was granted by (a page or two); only an admin-consent grant of an
+      // integration (AllPrincipals: no user) is re-listed on the client's service principal, whose
+      // list spans every user's grants: re-listing it per artifact would cost pages × artifacts calls.
       const sp = str(a.attributes.servicePrincipalId);
-      const grants = (sp ? await d.entra.clientGrants(sp) : await d.entra.grants(need(d.name, a, 'userId'))) ?? [];
+      const user = str(a.attributes.userId);
+      const grants = (user ? await d.entra.grants(user) : sp ? await d.entra.clientGrants(sp) : await d.entra.grants(need(d.name, a, 'userId'))) ?? [];
       r = { checks: [gone(RELIST_GRANTS, grants.some((g) => g.id === grantId), { grants: grants.length })], unavailable: [] };
       break;
     }
