@@ -29,7 +29,8 @@ export async function grantException(ctx: EngineContext, incidentId: string, att
   const now = ctx.clock.now();
   validateException(ctx.runbook, { artifactId, grantedBy: by, reason, expiresAt }, now);
   await ctx.db.transaction(async (tx) => {
-    const incident = await getIncident(tx, incidentId, true);
+    // Locks the incident: the exception is recorded against its chain as it is now.
+    await getIncident(tx, incidentId, true);
     await checkSigned(ctx, tx, att, { action: 'exception', incidentId, ...expect });
     const current = await getArtifact(tx, artifactId);
     const status = current.status as ArtifactStatus;
@@ -38,7 +39,6 @@ export async function grantException(ctx: EngineContext, incidentId: string, att
         details: { artifactId, status },
       });
     }
-    void incident;
     // Bound to the head the IR lead saw when signing, not to the head now.
     const ledgerHead = signed.parsed.ledgerHead;
     await recordRunbook(ctx, tx, incidentId, by);
